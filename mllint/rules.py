@@ -1,0 +1,106 @@
+"""Rule metadata: one YAML file per rule under rules/<family>/, shipped inside the wheel."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError, MllintError
+from .findings import SEVERITIES
+
+CATEGORIES = ("pinning", "production", "size", "cuda", "security", "best-practice")
+FIX_KINDS = ("safe", "unsafe", "none")
+_REQUIRED = ("id", "name", "category", "severity", "summary", "rationale", "fix", "examples")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    name: str
+    category: str
+    severity: str
+    summary: str
+    rationale: str
+    fix: str  # safe | unsafe | none
+    fix_description: str | None
+    examples_bad: tuple[object, ...]  # a Dockerfile text, or {filename: text} for a whole context
+    examples_good: tuple[object, ...]
+    source: str  # the YAML file it came from
+
+    @property
+    def doc_path(self) -> str:
+        return f"docs/rules/{self.id}.md"
+
+
+def rules_dir() -> Path:
+    """rules/ is packaged as mllint/rules in the wheel, and sits beside mllint/ in a checkout."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "rules"
+    return packaged if packaged.is_dir() else here.parent / "rules"
+
+
+def _load_yaml(path: Path):
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with open(path, encoding="utf-8") as fh:
+        return yaml.load(fh, Loader=loader)
+
+
+def _rule_from(data: dict, path: Path) -> Rule:
+    where = f"{path.name}"
+    if not isinstance(data, dict):
+        raise MllintError("rule file is not a mapping", where)
+    missing = [k for k in _REQUIRED if k not in data]
+    if missing:
+        raise MllintError(f"rule file lacks {', '.join(missing)}", where)
+    if data["category"] not in CATEGORIES:
+        raise MllintError(f"unknown category {data['category']!r}", where)
+    if data["severity"] not in SEVERITIES:
+        raise MllintError(f"unknown severity {data['severity']!r}", where)
+    if data["fix"] not in FIX_KINDS:
+        raise MllintError(f"unknown fix kind {data['fix']!r}", where)
+    examples = data["examples"] or {}
+    return Rule(
+        id=data["id"],
+        name=data["name"],
+        category=data["category"],
+        severity=data["severity"],
+        summary=data["summary"].strip(),
+        rationale=data["rationale"].strip(),
+        fix=data["fix"],
+        fix_description=(data.get("fix_description") or None),
+        examples_bad=tuple(examples.get("bad") or ()),
+        examples_good=tuple(examples.get("good") or ()),
+        source=str(path),
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def all_rules() -> dict[str, Rule]:
+    rules: dict[str, Rule] = {}
+    for path in sorted(rules_dir().glob("*/*.yaml")):
+        if path.parent.name == "knowledge":
+            continue
+        rule = _rule_from(_load_yaml(path), path)
+        if rule.id in rules:
+            raise MllintError(f"duplicate rule id {rule.id}", str(path))
+        rules[rule.id] = rule
+    return rules
+
+
+def match_ids(patterns, *, what: str, where: str | None = None) -> set[str]:
+    """Expand ids and ruff-style prefixes (``ML1`` → every ML1xx rule); ``ALL`` is every rule."""
+    known = all_rules()
+    chosen: set[str] = set()
+    for raw in patterns:
+        pat = str(raw).strip().upper()
+        if pat == "ALL":
+            chosen.update(known)
+            continue
+        hits = {rid for rid in known if rid.startswith(pat)}
+        if not hits:
+            raise ConfigError(f"{what}: no rule matches {raw!r}", where)
+        chosen |= hits
+    return chosen
