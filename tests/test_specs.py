@@ -110,3 +110,17 @@ def test_commit_and_version_detection():
     assert is_full_commit(SHA) and not is_full_commit(SHA[:12]) and not is_full_commit(None)
     assert has_version("https://astral.sh/uv/0.4.18/install.sh")
     assert not has_version("https://astral.sh/uv/install.sh")
+
+
+@pytest.mark.parametrize("url,floating", [
+    ("http://archive.ubuntu.com/ubuntu/pool/main/o/openssl/libssl1.1_1.1.1f-1ubuntu2_amd64.deb", False),
+    ("https://raw.githubusercontent.com/tensorflow/docs/master/site/en/x.ipynb", True),
+    ("https://raw.githubusercontent.com/org/repo/0a7af19f4dc868bafc82f35eb7e8d13bac87a594/x.py", False),
+    ("https://github.com/o/r/archive/main.zip", True),
+    ("https://github.com/o/r/archive/v1.2.0.zip", False),
+    ("https://s3.amazonaws.com/ipex_stable/xpu/ipex-2.1.10-cp310-linux_x86_64.whl", False),
+    ("https://github.com/conda-forge/miniforge/releases/latest/download/Miniforge3-Linux-x86_64.sh", True),
+    ("https://example.com/builds/torch-nightly.whl", True),
+])
+def test_floating_urls(url, floating):
+    assert floating_url(url) is floating

@@ -11,7 +11,9 @@ import re
 from dataclasses import dataclass
 
 _HEX_COMMIT = re.compile(r"^[0-9a-f]{40}$|^[0-9a-f]{64}$", re.IGNORECASE)
-_FLOATING = re.compile(r"(?:^|[/_.\-])(latest|nightly|main|master|head|dev|snapshot|current|stable)(?:$|[/_.\-])", re.I)
+_FLOATING_WORD = re.compile(r"(?:^|[_.\-])(latest|nightly|snapshot)(?:$|[_.\-])")
+_BRANCHES = frozenset({"main", "master", "head", "dev", "develop", "trunk"})
+_REF_SLOTS = frozenset({"heads", "archive", "raw", "resolve", "blob", "tree", "download"})  # …/<slot>/<ref>
 _VCS_SCHEMES = ("git+", "hg+", "svn+", "bzr+")
 _ARCHIVE = re.compile(r"\.(whl|tar\.gz|tgz|tar\.bz2|tar\.xz|zip|egg)$", re.I)
 _NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
@@ -42,9 +44,22 @@ def is_full_commit(ref: str | None) -> bool:
 
 
 def _floating(url: str) -> bool:
-    # Look only at the path: a host such as "main.example.com" is not a moving target.
-    path = url.split("://", 1)[-1].split("/", 1)[-1] if "://" in url else url
-    return bool(_FLOATING.search(path.split("?", 1)[0].split("#", 1)[0]))
+    """A URL that serves different bytes over time: a `latest`/`nightly` release, or a branch
+    (`main`, `master`…) where a ref belongs (`/refs/heads/main.zip`, `/resolve/main/`, raw
+    GitHub paths). A `main` folder elsewhere (Ubuntu's `pool/main/`) is not a moving target."""
+    rest = url.split("://", 1)[-1].split("?", 1)[0].split("#", 1)[0]
+    host, _, path = rest.partition("/") if "://" in url else ("", "", rest)
+    segments = [s for s in path.split("/") if s]
+    for i, seg in enumerate(segments):
+        lower = seg.lower()
+        if _FLOATING_WORD.search(lower):
+            return True
+        stem = _ARCHIVE.sub("", lower)
+        if stem in _BRANCHES and i > 0 and segments[i - 1].lower() in _REF_SLOTS:
+            return True
+    if host.lower() == "raw.githubusercontent.com" and len(segments) > 2:
+        return segments[2].lower() in _BRANCHES or segments[2].lower() == "refs"
+    return False
 
 
 def _vcs_spec(text: str, url: str, name: str | None, extras=(), marker=None) -> PackageSpec:
@@ -93,7 +108,7 @@ def parse_pip_spec(text: str) -> PackageSpec:
 
     try:
         req = Requirement(text)
-    except InvalidRequirement as exc:
+    except (InvalidRequirement, SyntaxError, ValueError) as exc:  # packaging raises SyntaxError on odd markers
         name_match = _NAME.match(text)
         name = normalize_name(name_match.group(0)) if name_match else None
         return PackageSpec(text, name, "name", False, error=str(exc).splitlines()[0])

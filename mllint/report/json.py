@@ -1,0 +1,36 @@
+"""The JSON report. Its shape is a contract: other tools and CI gates read it."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from .. import __version__
+from . import Report
+
+
+def render(report: Report) -> str:
+    findings = [
+        {
+            "rule": f.rule,
+            "category": f.category,
+            "severity": f.severity,
+            "path": f.path,
+            "line": f.span.line,
+            "column": f.span.column,
+            "end_line": f.span.end_line,
+            "end_column": f.span.end_column,
+            "message": f.message,
+            "fix": f.fix,
+        }
+        for f in report.findings
+    ]
+    summary = {
+        "files": report.files,
+        "findings": len(report.findings),
+        "failing": report.failing,
+        "by_severity": report.counts(),
+        "by_category": dict(sorted(Counter(f.category for f in report.findings).items())),
+        "errors": list(report.errors),
+    }
+    return json.dumps({"version": __version__, "findings": findings, "summary": summary}, indent=2) + "\n"

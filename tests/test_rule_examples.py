@@ -1,0 +1,48 @@
+"""Every rule's declared examples: each bad one reports the rule, each good one does not."""
+
+import pytest
+
+from mllint.rules import CATEGORIES, all_rules
+
+from .conftest import lint
+
+RULES = sorted(all_rules().values(), key=lambda r: r.id)
+BAD = [(r.id, i, ex) for r in RULES for i, ex in enumerate(r.examples_bad)]
+GOOD = [(r.id, i, ex) for r in RULES for i, ex in enumerate(r.examples_good)]
+
+
+def test_every_rule_is_complete():
+    assert RULES, "no rules loaded"
+    for rule in RULES:
+        assert rule.category in CATEGORIES
+        assert rule.examples_bad and rule.examples_good, rule.id
+        assert len(rule.rationale) > 80, f"{rule.id}: say why it matters for an ML image"
+
+
+@pytest.mark.parametrize("rule_id,index,example", BAD, ids=[f"{r}-bad{i}" for r, i, _ in BAD])
+def test_bad_example_reports_the_rule(tmp_path, rule_id, index, example):
+    findings, errors = lint(tmp_path, example)
+    assert not errors
+    hits = [f for f in findings if f.rule == rule_id]
+    assert hits, f"{rule_id} bad example {index} gave {[f.rule for f in findings]}"
+    for f in hits:
+        assert f.span.line >= 1 and f.span.column >= 1
+        assert f.span.end_line > f.span.line or f.span.end_column > f.span.column
+        assert f.message and f.snippet
+
+
+@pytest.mark.parametrize("rule_id,index,example", GOOD, ids=[f"{r}-good{i}" for r, i, _ in GOOD])
+def test_good_example_is_clean_for_the_rule(tmp_path, rule_id, index, example):
+    findings, errors = lint(tmp_path, example)
+    assert not errors
+    assert [f for f in findings if f.rule == rule_id] == []
+
+
+def test_rule_docs_are_current():
+    from pathlib import Path
+
+    from mllint.ruledocs import pages
+
+    docs = Path(__file__).resolve().parent.parent / "docs" / "rules"
+    for name, text in pages().items():
+        assert (docs / name).read_text(encoding="utf-8") == text, f"run `python -m mllint.ruledocs` ({name})"
