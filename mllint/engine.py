@@ -11,7 +11,7 @@ from .findings import Finding
 from .rules import Rule, all_rules
 
 # Check families; each module registers its checks with @check when imported.
-CHECK_MODULES = ("mllint.checks.pinning",)
+CHECK_MODULES = ("mllint.checks.pinning", "mllint.checks.practice")
 
 CheckFn = Callable[[object], Iterable[Finding]]
 _CHECKS: list[tuple[frozenset[str], CheckFn]] = []

@@ -84,13 +84,20 @@ def test_bad_path_is_exit_2_but_others_are_linted(tmp_path):
 
 def test_unparsable_dockerfile_names_file_and_line(tmp_path):
     bad = tmp_path / "Dockerfile"
-    bad.write_text("FROM python:3.11\nFROOM x\n")
+    bad.write_text("FROM python:3.11\nRUN <<EOF\npip install x\n")
     result = run(str(bad))
     assert result.exit_code == 2
-    assert f"{bad}:2:" in result.stderr and "Traceback" not in result.output + result.stderr
+    assert f"{bad}:2: unterminated heredoc <<EOF" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
     bad.write_bytes(b"FROM python\nRUN echo \xff\n")
     result = run(str(bad))
     assert result.exit_code == 2 and "not UTF-8" in result.stderr
+
+
+def test_unknown_instruction_is_a_finding_not_a_crash(tmp_path):
+    df = write_context(tmp_path, f"FROM python:3.11.9@{DIGEST}\nFROOM x\n")
+    data = json.loads(run("--format", "json", str(df)).output)
+    assert [(f["rule"], f["line"], f["column"], f["end_column"]) for f in data["findings"]] == [("ML601", 2, 1, 6)]
 
 
 def test_config_errors_exit_2(tmp_path):

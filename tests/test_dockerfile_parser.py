@@ -488,7 +488,6 @@ def test_pragmas():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("FROM a\nBOGUS x\n", "Dockerfile:2: unknown instruction: BOGUS"),
         ("# c\nRUN x\nFROM a\n", "Dockerfile:2: RUN before the first FROM (only ARG may come before it)"),
         ("ARG A\n\nARG B\n", "Dockerfile:1: no FROM instruction: a Dockerfile needs at least one stage"),
         ("FROM a b\n", "Dockerfile:1: FROM requires either one or three arguments"),
@@ -500,6 +499,14 @@ def test_errors_name_path_and_line(text, message):
     with pytest.raises(ParseError) as e:
         parse(text)
     assert str(e.value) == message
+
+
+def test_unknown_instruction_is_kept_for_the_linter():
+    df = parse("FROM a\n{extra_content}\nRUN x\n")
+    unknown = df.instructions[1]
+    assert unknown.keyword == "{EXTRA_CONTENT}" and unknown.stage == 0
+    assert unknown.span == Span(2, 1, 2, 16) and unknown.args == ""
+    assert [i.keyword for i in df.stages[0].instructions] == ["FROM", "{EXTRA_CONTENT}", "RUN"]
 
 
 @pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n   \n", "\ufeff"])

@@ -43,7 +43,7 @@ def test_installed_command_lints_the_bundled_example(installed, tmp_path):
     assert proc.returncode == 1, proc.stderr
     data = json.loads(proc.stdout)
     rules = {f["rule"] for f in data["findings"]}
-    assert {"ML102", "ML103", "ML104", "ML105", "ML106", "ML110", "ML111", "ML112"} <= rules
+    assert {"ML102", "ML104", "ML105", "ML106", "ML110", "ML111", "ML112"} <= rules
     assert any(f["path"] == "serving/requirements.txt" for f in data["findings"])
 
 

@@ -175,7 +175,11 @@ class _Reader:
         line, col = source.position(0)
         keyword, flags, args_offset = _split_command(text, source)
         if keyword not in KEYWORDS:
-            raise ParseError(f"unknown instruction: {keyword}", self.path, line)
+            # BuildKit's parser keeps it and `docker build` refuses it: a finding (ML601), so that
+            # the rest of the file (often a template with {placeholders}) is still linted.
+            ignores, self.pending = frozenset(self.pending), set()
+            span = Span(line, col, last_line, len(self.lines[last_line - 1]) + 1)
+            return _Raw(keyword, span, text, source, len(text), (), None, (), ignores)
         json_args = _json_words(text, args_offset, source, keyword, self.path, line)
         heredocs: tuple[Heredoc, ...] = ()
         if "<<" in text and self._can_hold_heredocs(keyword, json_args, text, args_offset, line):
