@@ -20,7 +20,9 @@ PROFILES = ("serving", "training", "dev")
 CONFIG_NAMES = (".mllint.yaml", ".mllint.yml")
 
 # key -> validator(value, where, key) -> normalized value
-_KEYS = ("select", "ignore", "severity", "fail-level", "per-path-ignores", "profile", "target", "size")
+_KEYS = ("select", "ignore", "severity", "fail-level", "per-path-ignores", "profile", "target", "size",
+         "dev-tools")
+_DEV_TOOLS_KEYS = ("python", "os")
 _TARGET_KEYS = ("drivers", "gpus")
 _SIZE_KEYS = ("max-layer-mb", "max-image-gb", "wasted-mb")
 
@@ -36,6 +38,8 @@ class Config:
     target_drivers: tuple[str, ...] = ()
     target_gpus: tuple[str, ...] = ()
     size: Mapping[str, float] = field(default_factory=dict)
+    dev_tools_python: tuple[str, ...] = ()  # added to rules/knowledge/dev_tools.yaml
+    dev_tools_os: tuple[str, ...] = ()
     source: str | None = None  # the file it came from
     root: Path | None = None  # per-path-ignores globs are relative to this folder
 
@@ -138,6 +142,13 @@ def parse_config(data: Any, where: str, root: Path | None) -> Config:
             if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
                 raise ConfigError(f"'size.{k}' must be a positive number, not {v!r}", where)
         cfg["size"] = dict(size)
+    if "dev-tools" in data:
+        tools = _normalize_keys(_mapping(data["dev-tools"], where, "dev-tools"))
+        bad = sorted(set(tools) - set(_DEV_TOOLS_KEYS))
+        if bad:
+            raise ConfigError(f"unknown key 'dev-tools.{bad[0]}' (known: {', '.join(_DEV_TOOLS_KEYS)})", where)
+        cfg["dev_tools_python"] = _string_list(tools.get("python", []), where, "dev-tools.python")
+        cfg["dev_tools_os"] = _string_list(tools.get("os", []), where, "dev-tools.os")
     return Config(**cfg)
 
 
@@ -157,7 +168,10 @@ def _read_yaml_config(path: Path) -> Config:
 
 
 def _pyproject_table(path: Path) -> Any:
-    import tomllib
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
 
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))

@@ -286,18 +286,20 @@ def _dep_words(install: Install):
 def load_dep_file(kind: str, path: Path, display: str, installed_by: Span | None,
                   constraint: bool = False) -> tuple[DepFile, ...]:
     """Parse one dependency file (and, for requirements, the files it includes)."""
-    from .deps.conda_env import parse_environment
-    from .deps.pyproject import find_lock, parse_pyproject
-    from .deps.requirements import load_requirements
-
     if kind == "requirements":
+        from .deps.requirements import load_requirements
+
         return tuple(
             DepFile("requirements", Path(req_file.path), req_file.path, req_file, installed_by,
                     constraint=constraint or req_file.constraint)
             for req_file in load_requirements(path, display)
         )
     if kind == "conda":
+        from .deps.conda_env import parse_environment
+
         return (DepFile("conda", path, display, parse_environment(read_text(path), display), installed_by),)
+    from .deps.pyproject import find_lock, parse_pyproject
+
     lock = find_lock({p.name for p in path.parent.iterdir()})
     return (DepFile("pyproject", path, display, parse_pyproject(read_text(path), display), installed_by, lock),)
 

@@ -9,7 +9,6 @@ quotes; a Poetry dependency's span covers its name key.
 from __future__ import annotations
 
 import re
-import tomllib
 from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -21,6 +20,11 @@ from mllint.deps.requirements import parse_directives, reject_binary
 from mllint.deps.specs import PackageSpec, parse_pip_spec
 from mllint.errors import ParseError
 from mllint.model import Span
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 KeyPath = tuple[str | int, ...]
 

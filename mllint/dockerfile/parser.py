@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,25 +34,35 @@ _JSON_FORMS = frozenset("RUN CMD ENTRYPOINT SHELL COPY ADD VOLUME HEALTHCHECK".s
 _HEREDOC_FORMS = frozenset("RUN COPY ADD".split())
 
 _BLANKS = re.compile(r"[ \t\v\f\r]+")  # BuildKit's reWhitespace: splits keyword and FROM words
+
+
+def _rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """Possessive quantifiers and atomic groups keep these scans linear; Python 3.10's re lacks
+    them, and there the plain forms match the same text (nothing after them can fail)."""
+    if sys.version_info < (3, 11):
+        pattern = pattern.replace("(?>", "(?:").replace("++", "+").replace("*+", "*").replace("?+", "?")
+    return re.compile(pattern, flags)
+
+
 _NON_BLANKS = re.compile(r"[^ \t\v\f\r]+")
 _DIRECTIVE = re.compile(r"#[ \t\f]*([a-zA-Z][a-zA-Z0-9]*)[ \t\f]*=")
 _PRAGMA = re.compile(r"#\s*mllint\s*:\s*(ignore-file|ignore)\s*=(.*)", re.IGNORECASE)
 _PRAGMA_IDS = re.compile(r"[\s,]+")
 # A flag word: quotes may hide spaces, a backslash escapes the next character.
-_FLAG_WORD = re.compile(r"""--(?>[^\s'"\\]++|'(?:[^'\\]|\\.)*+'?|"(?:[^"\\]|\\.)*+"?|\\.?)*+""", re.S)
+_FLAG_WORD = _rx(r"""--(?>[^\s'"\\]++|'(?:[^'\\]|\\.)*+'?|"(?:[^"\\]|\\.)*+"?|\\.?)*+""", re.S)
 # A word of BuildKit's shell lexer, as heredocsFromLine sees it (escape is always
 # a backslash; "<<" keeps the blanks after it); a lone quote is an unterminated one.
-_SHELL_WORD = re.compile(
+_SHELL_WORD = _rx(
     r"""(?>[^\s'"\\<]++|'[^']*+'|"(?:[^"\\]|\\.)*+"|\\.?|<<[ \t\r]*+|<)++|(?P<bad>['"])""", re.S
 )
 _HEREDOC = re.compile(r"(\d*)<<(-?)[ \t\n\f\r]*([^<]*)")
 _DELIMITER_PART = re.compile(r"""'([^']*)'|"((?:[^"\\]|\\.)*)"|\\(.?)|([^'"\\]+)""", re.S)
 _DQ_ESCAPE = re.compile(r'\\([\\"$])')  # what a backslash escapes inside double quotes
 _SPACE = re.compile(r"\s*")
-_FLAG_PART = re.compile(r"""\\(.?)|'((?:[^'\\]|\\.)*+)'?|"((?:[^"\\]|\\.)*+)"?|([^'"\\]+)""", re.S)
+_FLAG_PART = _rx(r"""\\(.?)|'((?:[^'\\]|\\.)*+)'?|"((?:[^"\\]|\\.)*+)"?|([^'"\\]+)""", re.S)
 _BACKSLASH = re.compile(r"\\(.?)", re.S)
 # one element of a JSON array of strings, with the "," or "]" after it
-_JSON_ELEMENT = re.compile(r'[ \t\n\r]*+("(?:[^"\\]|\\.)*+")[ \t\n\r]*+[,\]]')
+_JSON_ELEMENT = _rx(r'[ \t\n\r]*+("(?:[^"\\]|\\.)*+")[ \t\n\r]*+[,\]]')
 
 
 def _reject(name: str) -> None:
@@ -65,7 +76,7 @@ _JSON = json.JSONDecoder(parse_constant=_reject)  # Go's JSON has no NaN or Infi
 def _arg_word(escape: str) -> re.Pattern[str]:
     """A word of ARG/ENV arguments (BuildKit's parseWords): quotes kept, may run to the end."""
     e = re.escape(escape)
-    return re.compile(rf"""(?>[^\s'"{e}]++|'[^']*+'?|"(?:[^"{e}]|{e}.)*+"?|{e}.?)++""", re.S)
+    return _rx(rf"""(?>[^\s'"{e}]++|'[^']*+'?|"(?:[^"{e}]|{e}.)*+"?|{e}.?)++""", re.S)
 
 
 def parse_dockerfile(text: str, path: str) -> Dockerfile:
