@@ -17,6 +17,7 @@ from .errors import MllintError
 from .findings import SEVERITIES
 
 FORMATS = ("text", "json")
+REPORT_FORMATS = ("text", "json", "sarif", "github", "gitlab")
 
 
 class _DefaultToCheck(click.Group):
@@ -47,10 +48,15 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path), required=True)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="Output format.")
+@click.option("--format", "fmt", multiple=True, metavar="FORMAT[:FILE]",
+              help=f"Output format ({'|'.join(REPORT_FORMATS)}) [default: text]; repeat for several, "
+                   f"e.g. --format sarif:mllint.sarif --format text (at most one without FILE).")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write the report to FILE instead of standard output.")
+              help="Write the report of the --format without FILE to FILE instead of standard output.")
+@click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Report and fail only on findings not recorded in this baseline file.")
+@click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False),
+              help="Record every current finding in this baseline file and exit 0 (2 on input errors).")
 @click.option("--fail-level", type=click.Choice(SEVERITIES),
               help="Exit 1 when a finding is at or above this severity [config, else: warning].")
 @click.option("--select", multiple=True, metavar="IDS", help="Only these rules (ids or prefixes, comma-separated).")
@@ -60,23 +66,44 @@ def main() -> None:
 @click.option("--context", type=click.Path(path_type=Path, file_okay=False),
               help="Build context folder [default: the Dockerfile's folder].")
 @click.option("--target", "target_stage", metavar="STAGE", help="The stage that ships [default: the last].")
+@click.option("--profile", type=click.Choice(("serving", "training", "dev")),
+              help="What the image is for: production rules adapt to it [config, else: serving].")
+@click.option("--driver", "drivers", multiple=True, metavar="VERSION",
+              help="NVIDIA driver of the fleet the image runs on, e.g. 535.104.05 (repeatable) [config target.drivers].")
+@click.option("--gpu", "gpus", multiple=True, metavar="MODEL",
+              help="GPU model of the fleet: A100, H100, T4, L4, RTX 4090… (repeatable) [config target.gpus].")
+@click.option("--detect-host", is_flag=True,
+              help="Use this machine's NVIDIA driver and GPUs (NVML or nvidia-smi) as the target fleet.")
 @click.option("--color", type=click.Choice(("auto", "always", "never")), default="auto", show_default=True,
               help="Colour text output (auto: on a terminal, unless NO_COLOR is set).")
-def check(paths, fmt, output, fail_level, select, ignore, config_file, context, target_stage, color):
+def check(paths, fmt, output, fail_level, select, ignore, config_file, context, target_stage, profile, color,
+          baseline_file, write_baseline, drivers=(), gpus=(), detect_host=False):
     """Lint Dockerfiles (and the folders holding them) with their build context."""
     from .lint import Linter, Options
     from .rules import match_ids
 
+    outputs = _outputs(fmt, output)
     try:
+        known = None
+        if baseline_file is not None:
+            from .baseline import load
+
+            known = load(baseline_file)
         if context is not None and not context.is_dir():
             raise MllintError("build context folder not found", str(context))
+        drivers, gpus = _fleet(drivers, gpus, detect_host)
         options = Options(
             config_file=config_file,
             context=context,
             target=target_stage,
+            profile=profile,
+            drivers=tuple(drivers) or None,
+            gpus=tuple(gpus) or None,
             select=frozenset(match_ids(_split_ids(select), what="--select")) if select else None,
             ignore=frozenset(match_ids(_split_ids(ignore), what="--ignore")) if ignore else frozenset(),
             fail_level=fail_level,
+            baseline=known,
+            baseline_file=str(baseline_file) if baseline_file is not None else None,
         )
         report = Linter(options).run(list(paths))
     except MllintError as exc:
@@ -84,26 +111,92 @@ def check(paths, fmt, output, fail_level, select, ignore, config_file, context, 
 
     for error in report.errors:
         click.echo(f"mllint: error: {error}", err=True)
-    _emit(report, fmt, output, color)
+    if write_baseline is not None:
+        from .baseline import render as render_baseline
+
+        _write_atomic(write_baseline, render_baseline(report))
+    for out_fmt, out_file in outputs:  # files first, then standard output
+        if out_file is not None:
+            _emit(report, out_fmt, out_file, color)
+    for out_fmt, out_file in outputs:
+        if out_file is None:
+            _emit(report, out_fmt, None, color)
     if report.errors:
         sys.exit(2)
+    if write_baseline is not None:
+        click.echo(f"mllint: wrote {len(report.fingerprints())} finding(s) to the baseline {write_baseline}", err=True)
+        sys.exit(0)
     sys.exit(1 if report.failing else 0)
 
 
-def _emit(report, fmt: str, output: Path | None, color: str) -> None:
+def _fleet(drivers: tuple[str, ...], gpus: tuple[str, ...], detect_host: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """--driver/--gpu, plus this machine's when --detect-host; a host without GPUs is a notice, not an error."""
+    import re
+
+    for driver in drivers:
+        if not re.fullmatch(r"\d+(\.\d+){0,2}", driver.strip()):
+            raise click.BadParameter(f"{driver!r} is not a driver version such as 535.104.05", param_hint="'--driver'")
+    if not detect_host:
+        return drivers, gpus
+    from .cuda.host import detect_host as probe
+
+    info = probe()
+    if info.error:
+        click.echo(f"mllint: {info.error}", err=True)
+        return drivers, gpus
+    click.echo(f"mllint: host ({info.via}): driver {', '.join(info.drivers)}; GPUs {', '.join(info.gpus) or 'none'}",
+               err=True)
+    return tuple(dict.fromkeys((*drivers, *info.drivers))), tuple(dict.fromkeys((*gpus, *info.gpus)))
+
+
+def _outputs(specs: tuple[str, ...], output: Path | None) -> list[tuple[str, Path | None]]:
+    """--format FORMAT[:FILE]... (+ --output for the one without FILE) → [(format, file or None)]."""
+    outputs: list[tuple[str, Path | None]] = []
+    for spec in specs or ("text",):
+        name, sep, file = spec.partition(":")
+        if name.lower() not in REPORT_FORMATS:
+            raise click.BadParameter(f"{name!r} is not one of {', '.join(REPORT_FORMATS)}",
+                                     param_hint="'--format'")
+        if sep and not file:
+            raise click.BadParameter(f"{spec!r}: FILE is empty", param_hint="'--format'")
+        outputs.append((name.lower(), Path(file) if sep else None))
+    to_stdout = [i for i, (_, f) in enumerate(outputs) if f is None]
+    if len(to_stdout) > 1:
+        raise click.BadParameter("at most one format can go to standard output; give the others a FILE "
+                                 "(--format sarif:mllint.sarif)", param_hint="'--format'")
+    if output is not None:
+        if not to_stdout:
+            raise click.BadParameter("every --format names its FILE, so --output has nothing to write",
+                                     param_hint="'--output'")
+        outputs[to_stdout[0]] = (outputs[to_stdout[0]][0], output)
+    files = [f.resolve() for _, f in outputs if f is not None]
+    if len(set(files)) != len(files):
+        raise click.BadParameter("two formats write the same FILE", param_hint="'--format'")
+    return outputs
+
+
+def _render(report, fmt: str) -> str:
+    """Formatters import nothing until chosen."""
     if fmt == "json":
         from .report.json import render
+    elif fmt == "sarif":
+        from .report.sarif import render
+    elif fmt == "github":
+        from .report.github import render
+    elif fmt == "gitlab":
+        from .report.gitlab import render
+    else:
+        from .report.text import render_plain as render
+    return render(report)
 
-        text = render(report)
-    elif output is None and _use_color(color):
+
+def _emit(report, fmt: str, output: Path | None, color: str) -> None:
+    if fmt == "text" and output is None and _use_color(color):
         from .report.text import render_rich
 
         render_rich(report, sys.stdout)
         return
-    else:
-        from .report.text import render_plain
-
-        text = render_plain(report)
+    text = _render(report, fmt)
     if output is None:
         sys.stdout.write(text)
     else:
@@ -120,13 +213,84 @@ def _write_atomic(path: Path, text: str) -> None:
     import tempfile
 
     folder = path.resolve().parent
+    tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # as a plain open() would create it, not mkstemp's 0600
         os.replace(tmp, path)
     except OSError as exc:
-        raise _fail(f"{path}: cannot write report: {exc.strerror or exc}") from None
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+        raise _fail(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+@main.command("image")
+@click.argument("reference")
+@click.option("--dockerfile", type=click.Path(path_type=Path, dir_okay=False),
+              help="The Dockerfile the image was built from: findings land on its lines.")
+@click.option("--target", "target_stage", metavar="STAGE", help="The Dockerfile stage the image is [default: the last].")
+@click.option("--platform", metavar="OS/ARCH[/VARIANT]", help="Image to pick from a multi-platform index.")
+@click.option("--insecure-registry", "insecure", multiple=True, metavar="HOST",
+              help="Talk plain http to this registry (repeatable).")
+@click.option("--format", "fmt", multiple=True, metavar="FORMAT[:FILE]",
+              help=f"Output format ({'|'.join(REPORT_FORMATS)}) [default: text]; repeatable as for check.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the report of the --format without FILE to FILE.")
+@click.option("--fail-level", type=click.Choice(SEVERITIES),
+              help="Exit 1 when a finding is at or above this severity [config, else: warning].")
+@click.option("--select", multiple=True, metavar="IDS", help="Only these rules (ids or prefixes, comma-separated).")
+@click.option("--ignore", multiple=True, metavar="IDS", help="Skip these rules (added to the config's).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Use this .mllint.yaml or pyproject.toml instead of searching upward.")
+@click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Report and fail only on findings not recorded in this baseline file.")
+@click.option("--facts", "show_facts", is_flag=True, help="Print the image facts (layers, packages, CUDA) to stderr.")
+@click.option("--no-verify", is_flag=True,
+              help="Do not hash uncompressed layers of a local archive or layout (sizes are still checked).")
+@click.option("--color", type=click.Choice(("auto", "always", "never")), default="auto", show_default=True)
+def image(reference, dockerfile, target_stage, platform, insecure, fmt, output, fail_level, select, ignore,
+          config_file, baseline_file, show_facts, no_verify, color):
+    """Lint a built image: docker-archive:PATH, oci:DIR[:REF], oci-archive:PATH[:REF],
+    docker-daemon:NAME:TAG, docker://REGISTRY/REPO:TAG, or a bare path or name:tag."""
+    from .image.lint import describe, inspect, lint_image
+    from .lint import Options
+    from .rules import match_ids
+
+    outputs = _outputs(fmt, output)
+    try:
+        known = None
+        if baseline_file is not None:
+            from .baseline import load
+
+            known = load(baseline_file)
+        if dockerfile is not None and not dockerfile.is_file():
+            raise MllintError("no such Dockerfile", str(dockerfile))
+        options = Options(
+            config_file=config_file,
+            target=target_stage,
+            select=frozenset(match_ids(_split_ids(select), what="--select")) if select else None,
+            ignore=frozenset(match_ids(_split_ids(ignore), what="--ignore")) if ignore else frozenset(),
+            fail_level=fail_level,
+            baseline=known,
+            baseline_file=str(baseline_file) if baseline_file is not None else None,
+        )
+        facts = inspect(reference, platform, tuple(insecure), verify=not no_verify)
+        report = lint_image(reference, options, dockerfile=dockerfile, facts=facts)
+    except MllintError as exc:
+        raise _fail(str(exc)) from None
+    if show_facts:
+        click.echo(describe(facts), err=True, nl=False)
+    for out_fmt, out_file in outputs:
+        if out_file is not None:
+            _emit(report, out_fmt, out_file, color)
+    for out_fmt, out_file in outputs:
+        if out_file is None:
+            _emit(report, out_fmt, None, color)
+    sys.exit(1 if report.failing else 0)
 
 
 @main.command("rules")
@@ -164,7 +328,9 @@ def explain(rule_id: str) -> None:
     for label, examples in (("Bad", rule.examples_bad), ("Good", rule.examples_good)):
         for example in examples:
             click.echo(f"{label}:")
-            files = example if isinstance(example, dict) else {"Dockerfile": example}
+            from .ruledocs import _files
+
+            files = _files(example)
             for name, text in files.items():
                 if len(files) > 1:
                     click.echo(f"  # {name}")

@@ -11,10 +11,14 @@ from .findings import Finding
 from .rules import Rule, all_rules
 
 # Check families; each module registers its checks with @check when imported.
-CHECK_MODULES = ("mllint.checks.pinning", "mllint.checks.practice")
+CHECK_MODULES = ("mllint.checks.pinning", "mllint.checks.practice", "mllint.checks.production",
+                 "mllint.checks.size", "mllint.checks.security", "mllint.checks.cuda")
 
 CheckFn = Callable[[object], Iterable[Finding]]
 _CHECKS: list[tuple[frozenset[str], CheckFn]] = []
+# Functions of the model that return secret values found in it; always run, whatever is selected.
+_SECRET_SOURCES: list[Callable[[object], Iterable[str]]] = []
+REDACTED = "***"
 
 
 def check(*rule_ids: str) -> Callable[[CheckFn], CheckFn]:
@@ -25,6 +29,19 @@ def check(*rule_ids: str) -> Callable[[CheckFn], CheckFn]:
         return fn
 
     return register
+
+
+def secret_source(fn: Callable[[object], Iterable[str]]) -> Callable[[object], Iterable[str]]:
+    """Register a function that lists the secret values of a target, to redact from every output."""
+    _SECRET_SOURCES.append(fn)
+    return fn
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    for value in sorted(set(secrets), key=len, reverse=True):
+        if value:
+            text = text.replace(value, REDACTED)
+    return text
 
 
 def registered_checks() -> list[tuple[frozenset[str], CheckFn]]:
@@ -66,11 +83,13 @@ def run_checks(target, config: Config, suppressions: dict[str, Suppressions],
     for rule_ids, fn in registered_checks():
         if rule_ids & enabled:
             findings.extend(f for f in fn(target) if f.rule in enabled)
-    return finish(findings, rules, config, suppressions, lines_of)
+    secrets = {value for fn in _SECRET_SOURCES for value in fn(target)}
+    secrets.update(value for f in findings for value in f.secrets)
+    return finish(findings, rules, config, suppressions, lines_of, frozenset(secrets))
 
 
 def finish(findings: Iterable[Finding], rules: dict[str, Rule], config: Config,
-           suppressions: dict[str, Suppressions], lines_of) -> list[Finding]:
+           suppressions: dict[str, Suppressions], lines_of, secrets: frozenset[str] = frozenset()) -> list[Finding]:
     out = []
     for f in findings:
         supp = suppressions.get(f.path)
@@ -84,7 +103,9 @@ def finish(findings: Iterable[Finding], rules: dict[str, Rule], config: Config,
             severity=config.severity.get(f.rule, rule.severity),
             category=rule.category,
             fix=rule.fix_description if rule.fix != "none" else None,
-            snippet=snippet,
+            message=redact(f.message, secrets) if secrets else f.message,
+            snippet=redact(snippet, secrets) if secrets else snippet,
+            secrets=(),
         ))
     out.sort(key=Finding.sort_key)
     return out

@@ -11,7 +11,19 @@ SEVERITY_RANK = {name: i for i, name in enumerate(SEVERITIES)}
 
 
 @dataclass(frozen=True, slots=True)
+class Edit:
+    """One text edit of a fix: replace the text at ``span`` (end exclusive) in the finding's file."""
+
+    span: Span
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
+    """``path`` and ``span`` locate it; a span with ``line == 0`` has no file line (an image
+    finding the Dockerfile does not explain): ``path`` then names the image, and reports show it
+    as a logical location (see mllint.report.locations)."""
+
     rule: str
     path: str
     span: Span
@@ -21,6 +33,10 @@ class Finding:
     category: str = ""
     fix: str | None = None
     snippet: str = field(default="", compare=False)  # the source line the span starts on
+    # Secret values this finding is about: the engine replaces them with *** in message and snippet
+    # (and in every other finding of the target), so no output format can show them.
+    secrets: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    edits: tuple[Edit, ...] = field(default=(), compare=False)  # a fix as text edits, when one is known
 
     def sort_key(self):
         return (self.path, self.span.line, self.span.column, self.rule, self.message)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .config import Config, discover_config, load_config_file, with_overrides
@@ -28,6 +28,11 @@ class Options:
     select: frozenset[str] | None = None
     ignore: frozenset[str] = frozenset()  # added to the config's ignores
     fail_level: str | None = None
+    baseline: frozenset[str] | None = None  # fingerprints from --baseline: not reported, not failing
+    baseline_file: str | None = None
+    profile: str | None = None  # serving | training | dev: what the image is for
+    drivers: tuple[str, ...] | None = None  # --driver/--detect-host: the fleet's NVIDIA drivers
+    gpus: tuple[str, ...] | None = None  # --gpu/--detect-host: the fleet's GPU models
 
 
 def dependency_kind(name: str) -> str | None:
@@ -73,6 +78,9 @@ class Linter:
             select=o.select,
             ignore=(base.ignore | o.ignore) if o.ignore else None,
             fail_level=o.fail_level,
+            profile=o.profile,
+            target_drivers=o.drivers,
+            target_gpus=o.gpus,
         )
 
     def lines_of(self, path: str) -> tuple[str, ...]:
@@ -86,6 +94,7 @@ class Linter:
     def run(self, paths: list[Path]) -> Report:
         report = Report([], 0)
         seen: set[Finding] = set()
+        failing: set[Finding] = set()
         for given in paths:
             targets = self._expand(given, report)
             for path in targets:
@@ -106,8 +115,15 @@ class Linter:
                     if f not in seen:  # a requirements file shared by two Dockerfiles reports once
                         seen.add(f)
                         report.findings.append(f)
-                        report.failing += is_failing(f, config.fail_level)
+                        if is_failing(f, config.fail_level):
+                            failing.add(f)
         report.findings.sort(key=Finding.sort_key)
+        if self.options.baseline is not None:
+            from .baseline import apply
+
+            report.baseline = self.options.baseline_file or "baseline"
+            apply(report, self.options.baseline, failing)
+        report.failing = len(failing)
         return report
 
     def _expand(self, given: Path, report: Report) -> list[Path]:
@@ -133,6 +149,10 @@ class Linter:
             raise target.dep_errors[0]
         suppressions = self._suppressions(target)
         path_ignores = config.ignored_for_path(path)
+        # what the image is for, the config's extra dev tools, and the fleet it runs on
+        target = replace(target, profile=config.profile, dev_tools_python=config.dev_tools_python,
+                         dev_tools_os=config.dev_tools_os, target_drivers=config.target_drivers,
+                         target_gpus=config.target_gpus)
         findings = run_checks(target, config, suppressions, self._target_lines(target))
         findings = [f for f in findings if f.rule not in path_ignores and
                     f.rule not in self._dep_path_ignores(config, target, f.path)]

@@ -12,6 +12,11 @@ from .rules import Rule, all_rules
 
 
 def _files(example) -> dict[str, str]:
+    if isinstance(example, dict) and example.get("kind") == "image":  # an image rule's example (ML7xx)
+        import yaml
+
+        spec = {k: v for k, v in example.items() if k != "kind"}
+        return {"image.yaml": yaml.safe_dump(spec, sort_keys=False, width=120)}
     return example if isinstance(example, dict) else {"Dockerfile": example}
 
 
@@ -26,7 +31,8 @@ def _examples(title: str, examples) -> list[str]:
     return out
 
 
-def render(rule: Rule) -> str:
+def render(rule: Rule, links: bool = True) -> str:
+    """The rule's page; ``links=False`` leaves out the links to other pages (SARIF help markdown)."""
     fix = {"safe": "safe automatic fix", "unsafe": "automatic fix that may change behaviour (`--unsafe-fixes`)",
            "none": "no automatic fix"}[rule.fix]
     lines = [
@@ -36,13 +42,16 @@ def render(rule: Rule) -> str:
         "## Why it matters\n",
         f"{rule.rationale}\n",
     ]
-    if rule.fix_description:
-        lines.append(f"## Fix\n\n{rule.fix_description}\n")
+    fix_text = rule.fix_description or "Change the file as the Good examples below show."
+    lines.append(f"## Fix\n\n{fix_text}\n")
     lines += _examples("Bad", rule.examples_bad) + _examples("Good", rule.examples_good)
     lines.append("## Silencing\n")
     lines.append(f"Above the instruction: `# mllint: ignore={rule.id}`; on a requirement line: "
                  f"`pkg>=1  # mllint: ignore={rule.id}`; for a whole file: `# mllint: ignore-file={rule.id}`; "
                  f"or `ignore: [{rule.id}]` in `.mllint.yaml`.\n")
+    if links:
+        lines.append("[All rules](index.md) · [Configuration](../configuration.md) · "
+                     "[Integrations](../integrations.md)\n")
     return "\n".join(lines)
 
 

@@ -11,6 +11,9 @@ from .findings import SEVERITIES
 
 CATEGORIES = ("pinning", "production", "size", "cuda", "security", "best-practice")
 FIX_KINDS = ("safe", "unsafe", "none")
+# Where rule pages live online: SARIF helpUri and the docs link here (docs/rules/<ID>.md).
+HOMEPAGE = "https://github.com/mllint/mllint"
+RULE_DOCS_URL = HOMEPAGE + "/blob/main/docs/rules/"
 _REQUIRED = ("id", "name", "category", "severity", "summary", "rationale", "fix", "examples")
 
 
@@ -31,6 +34,10 @@ class Rule:
     @property
     def doc_path(self) -> str:
         return f"docs/rules/{self.id}.md"
+
+    @property
+    def doc_url(self) -> str:
+        return f"{RULE_DOCS_URL}{self.id}.md"
 
 
 def rules_dir() -> Path:

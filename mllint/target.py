@@ -8,6 +8,7 @@ import os
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 from .deps.commands import Install, recognise
 from .dockerfile.expand import expand
@@ -49,9 +50,26 @@ class Target:
     steps: tuple[Step, ...]
     dep_files: tuple[DepFile, ...] = ()
     dep_errors: tuple[MllintError, ...] = field(default=())  # unparsable dependency files
+    # The stages that ship: the target stage and the stages it is built FROM (not COPY --from sources).
+    shipped_stages: frozenset[int] = frozenset()
+    workdirs: Mapping[int, str] = field(default_factory=dict)  # instruction start line -> WORKDIR there
+    build_context: object | None = None  # mllint.context.BuildContext, walked lazily
+    # Set by the engine from the config:
+    profile: str = "serving"  # serving | training | dev
+    dev_tools_python: tuple[str, ...] = ()
+    dev_tools_os: tuple[str, ...] = ()
+    target_drivers: tuple[str, ...] = ()  # the fleet the image runs on (--driver, config target.drivers)
+    target_gpus: tuple[str, ...] = ()  # (--gpu, config target.gpus)
 
     def in_use(self, ins: Instruction) -> bool:
         return ins.stage < 0 or ins.stage in self.used_stages
+
+    def ships(self, ins: Instruction) -> bool:
+        """Whether the instruction's stage is in the shipped stage's FROM chain."""
+        return ins.stage in self.shipped_stages
+
+    def workdir(self, ins: Instruction) -> str:
+        return self.workdirs.get(ins.span.line, "/")
 
 
 def display_path(path: Path) -> str:
@@ -208,6 +226,7 @@ def load_target(path: Path, display: str, context: Path | None, stage_name: str 
     steps: list[Step] = []
     wanted: list[tuple[str, Path, Span, bool]] = []  # (kind, context path, install span, constraint)
     workdirs: dict[int, str] = {}
+    workdir_at: dict[int, str] = {}
     for ins in dockerfile.instructions:
         if ins.stage < 0:
             continue
@@ -216,6 +235,7 @@ def load_target(path: Path, display: str, context: Path | None, stage_name: str 
             workdirs[ins.stage] = workdirs.get(stage.base_stage, "/") if stage.base_stage is not None else "/"
             continue
         workdir = workdirs.get(ins.stage, "/")
+        workdir_at[ins.span.line] = workdir
         if ins.keyword == "WORKDIR":
             value, _ = expand(ins.args.strip(), ins.variables)
             workdirs[ins.stage] = _abs(value or "/", workdir)
@@ -237,7 +257,11 @@ def load_target(path: Path, display: str, context: Path | None, stage_name: str 
                         if found is not None:
                             wanted.append((kind, found, word.span, constraint))
     dep_files, errors = _load_dep_files(wanted)
-    return Target(dockerfile, path, context, target_stage, stages, tuple(steps), dep_files, errors)
+    from .context import BuildContext
+
+    return Target(dockerfile, path, context, target_stage, stages, tuple(steps), dep_files, errors,
+                  shipped_stages=frozenset(_stage_chain(dockerfile, target_stage)), workdirs=workdir_at,
+                  build_context=BuildContext(context, path))
 
 
 def _stage_chain(dockerfile: Dockerfile, index: int) -> list[int]:

@@ -92,3 +92,14 @@ def test_per_path_ignores_relative_to_config(tmp_path: Path):
     cfg = parse_config({"per-path-ignores": {"legacy/*": ["ML1"]}}, "x", tmp_path)
     assert "ML101" in cfg.ignored_for_path(tmp_path / "legacy" / "Dockerfile")
     assert cfg.ignored_for_path(tmp_path / "svc" / "Dockerfile") == frozenset()
+
+
+def test_dev_tools_key_extends_lists_and_names_bad_keys():
+    cfg = parse_config({"dev-tools": {"python": ["tensorboard"], "os": "ffmpeg"}}, "x", None)
+    assert cfg.dev_tools_python == ("tensorboard",) and cfg.dev_tools_os == ("ffmpeg",)
+    with pytest.raises(ConfigError, match="dev-tools.pip"):
+        parse_config({"dev-tools": {"pip": ["x"]}}, "x", None)
+    with pytest.raises(ConfigError, match="dev-tools.python"):
+        parse_config({"dev-tools": {"python": {"a": 1}}}, "x", None)
+    with pytest.raises(ConfigError, match="'dev-tools' must be a mapping"):
+        parse_config({"dev-tools": ["x"]}, "x", None)

@@ -1,8 +1,17 @@
 """Pinning checks on whole build contexts: the rule, the exact position, the message."""
 
 from mllint.model import Span
+from mllint.rules import match_ids
 
-from .conftest import lint
+from .conftest import lint as _lint
+
+PINNING = frozenset(match_ids(["ML1"], what="test"))
+
+
+def lint(root, files, **options):
+    """These tests are about pinning: the other families (root user, caches…) are tested elsewhere."""
+    options.setdefault("select", PINNING)
+    return _lint(root, files, **options)
 
 SHA = "0a7af19f4dc868bafc82f35eb7e8d13bac87a594"
 DIGEST = "sha256:" + "ab" * 32

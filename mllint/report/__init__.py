@@ -23,6 +23,18 @@ class Report:
     files: int  # how many targets were linted
     errors: list[str] = field(default_factory=list)  # input/config errors, each naming its file
     failing: int = 0  # findings at or above their file's fail level
+    baseline: str | None = None  # the --baseline file, when one was applied
+    baselined: list[Finding] = field(default_factory=list)  # matched the baseline: not reported, not failing
+    _fingerprints: dict[Finding, str] = field(default_factory=dict, repr=False)
+
+    def fingerprints(self) -> dict[Finding, str]:
+        """Stable fingerprint of every finding, computed once over all of them (baselined ones
+        too), so that applying a baseline never renumbers the occurrences of the rest."""
+        if not self._fingerprints:
+            from ..fingerprint import fingerprints
+
+            self._fingerprints = fingerprints([*self.findings, *self.baselined])
+        return self._fingerprints
 
     def counts(self) -> dict[str, int]:
         by = Counter(f.severity for f in self.findings)

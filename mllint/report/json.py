@@ -16,10 +16,11 @@ def render(report: Report) -> str:
             "category": f.category,
             "severity": f.severity,
             "path": f.path,
-            "line": f.span.line,
-            "column": f.span.column,
-            "end_line": f.span.end_line,
-            "end_column": f.span.end_column,
+            # an image finding the Dockerfile does not explain has no line: null positions
+            "line": f.span.line if f.span.line >= 1 else None,
+            "column": f.span.column if f.span.line >= 1 else None,
+            "end_line": f.span.end_line if f.span.line >= 1 else None,
+            "end_column": f.span.end_column if f.span.line >= 1 else None,
             "message": f.message,
             "fix": f.fix,
         }
@@ -33,4 +34,6 @@ def render(report: Report) -> str:
         "by_category": dict(sorted(Counter(f.category for f in report.findings).items())),
         "errors": list(report.errors),
     }
+    if report.baseline is not None:  # only with --baseline, so the default shape stays as it was
+        summary["baseline_suppressed"] = len(report.baselined)
     return json.dumps({"version": __version__, "findings": findings, "summary": summary}, indent=2) + "\n"

@@ -21,20 +21,31 @@ def _underline(f: Finding) -> tuple[str, str]:
     return line, " " * len(prefix) + "^" * width
 
 
+def _where(f: Finding) -> str:
+    """path:line:column, or just the path for a finding without a file line (an image finding)."""
+    if f.span.line < 1:
+        return printable(f.path)
+    return f"{printable(f.path)}:{f.span.line}:{f.span.column}"
+
+
 def _summary(report: Report) -> str:
     counts = report.counts()
     files = f"{report.files} file{'s' if report.files != 1 else ''}"
+    baselined = ""
+    if report.baseline is not None:
+        n = len(report.baselined)
+        baselined = f" {n} finding{'s' if n != 1 else ''} suppressed by the baseline {printable(report.baseline)}."
     if not report.findings:
-        return f"No findings in {files}."
+        return f"No findings in {files}.{baselined}"
     parts = ", ".join(f"{n} {sev}{'s' if n != 1 and sev != 'info' else ''}" for sev, n in counts.items() if n)
     total = len(report.findings)
-    return f"Found {total} finding{'s' if total != 1 else ''} ({parts}) in {files}."
+    return f"Found {total} finding{'s' if total != 1 else ''} ({parts}) in {files}.{baselined}"
 
 
 def render_plain(report: Report) -> str:
     out: list[str] = []
     for f in report.findings:
-        out.append(f"{printable(f.path)}:{f.span.line}:{f.span.column}: {f.rule} [{f.severity}] "
+        out.append(f"{_where(f)}: {f.rule} [{f.severity}] "
                    f"{printable(f.message)}")
         if f.snippet:
             source, carets = _underline(f)
@@ -54,7 +65,7 @@ def render_rich(report: Report, file) -> None:
         console.print(Text(printable(path), style="bold underline"))
         for f in group:
             head = Text()
-            head.append(f"{printable(path)}:{f.span.line}:{f.span.column}", style="bold")
+            head.append(_where(f), style="bold")
             head.append(" ")
             head.append(f.rule, style=_STYLE[f.severity])
             head.append(f" {f.severity} ", style=_STYLE[f.severity])
