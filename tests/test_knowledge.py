@@ -1,0 +1,36 @@
+"""The knowledge tables: every row names its source; the loader is lazy and cached."""
+
+from mllint import knowledge
+from mllint.rules import rules_dir
+
+
+def _rows(data):
+    if isinstance(data, dict):
+        for value in data.values():
+            yield from _rows(value)
+    elif isinstance(data, list):
+        for item in data:
+            if isinstance(item, dict):
+                yield item
+                yield from _rows({k: v for k, v in item.items() if isinstance(v, (list, dict))})
+
+
+def test_every_row_of_my_tables_has_a_source():
+    for name in ("dev_tools", "secrets", "artifacts", "cuda_images"):
+        rows = [r for r in _rows(knowledge.table(name)) if "source" in r or len(r) > 1]
+        assert rows, name
+        for row in rows:
+            assert str(row.get("source", "")).strip(), (name, row)
+    assert (rules_dir() / "knowledge" / "dev_tools.yaml").is_file()
+
+
+def test_lookups():
+    assert "jupyterlab-git" in knowledge.dev_python() and "pytest-cov" in knowledge.dev_python()
+    assert "torch" not in knowledge.dev_python()
+    assert "tensorboard" in knowledge.dev_python(("TensorBoard",))
+    assert "build-essential" in knowledge.dev_os() and "build-essential" not in knowledge.dev_os(compilers=False)
+    assert knowledge.secret_name("HF_TOKEN")["what"] == "Hugging Face token"
+    assert knowledge.secret_name("MY_SERVICE_PASSWORD") and not knowledge.secret_name("AWS_ACCESS_KEY_ID")
+    assert not knowledge.secret_name("GPG_KEY") and not knowledge.secret_name("MAX_TOKENS")
+    assert knowledge.secret_file(".env") and not knowledge.secret_file(".env.example")
+    assert knowledge.dev_requirement_file("requirements-dev.txt") and not knowledge.dev_requirement_file("requirements.txt")
