@@ -11,17 +11,13 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from .rules import rules_dir
+from .datafiles import load
 
 
 @functools.lru_cache(maxsize=None)
 def table(name: str) -> Any:
     """rules/knowledge/<name>.yaml as plain data."""
-    import yaml
-
-    path = rules_dir() / "knowledge" / f"{name}.yaml"
-    with open(path, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return load(f"knowledge/{name}.yaml")
 
 
 def normalize_pypi(name: str) -> str:

@@ -1,6 +1,7 @@
-"""Generate docs/rules/<ID>.md and docs/rules/index.md from rules/*/*.yaml.
+"""Generate docs/rules/<ID>.md, docs/rules/index.md and rules/compiled.json from rules/*/*.yaml.
 
-Run `python -m mllint.ruledocs` after editing a rule; a test fails when the pages are stale.
+Run `python -m mllint.ruledocs` after editing a rule or a knowledge table; a test fails when
+the pages or the compiled data are stale.
 """
 
 from __future__ import annotations
@@ -70,6 +71,9 @@ def pages() -> dict[str, str]:
 
 
 def main(out_dir: str = "docs/rules") -> None:
+    from .datafiles import COMPILED, compile_all, rules_dir
+
+    (rules_dir() / COMPILED).write_text(compile_all(), encoding="utf-8")
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in pages().items():

@@ -6,6 +6,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+from .datafiles import load, names, rules_dir
 from .errors import ConfigError, MllintError
 from .findings import SEVERITIES
 
@@ -40,21 +41,6 @@ class Rule:
         return f"{RULE_DOCS_URL}{self.id}.md"
 
 
-def rules_dir() -> Path:
-    """rules/ is packaged as mllint/rules in the wheel, and sits beside mllint/ in a checkout."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "rules"
-    return packaged if packaged.is_dir() else here.parent / "rules"
-
-
-def _load_yaml(path: Path):
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with open(path, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=loader)
-
-
 def _rule_from(data: dict, path: Path) -> Rule:
     where = f"{path.name}"
     if not isinstance(data, dict):
@@ -87,10 +73,12 @@ def _rule_from(data: dict, path: Path) -> Rule:
 @functools.lru_cache(maxsize=1)
 def all_rules() -> dict[str, Rule]:
     rules: dict[str, Rule] = {}
-    for path in sorted(rules_dir().glob("*/*.yaml")):
-        if path.parent.name == "knowledge":
+    root = rules_dir()
+    for rel in names():
+        if rel.startswith("knowledge/"):
             continue
-        rule = _rule_from(_load_yaml(path), path)
+        path = root / rel
+        rule = _rule_from(load(rel), path)
         if rule.id in rules:
             raise MllintError(f"duplicate rule id {rule.id}", str(path))
         rules[rule.id] = rule

@@ -63,3 +63,34 @@ def test_rule_docs_are_current():
     docs = Path(__file__).resolve().parent.parent / "docs" / "rules"
     for name, text in pages().items():
         assert (docs / name).read_text(encoding="utf-8") == text, f"run `python -m mllint.ruledocs` ({name})"
+
+
+def test_compiled_data_is_current_and_used():
+    from mllint import datafiles
+
+    compiled = datafiles.rules_dir() / datafiles.COMPILED
+    assert compiled.read_text(encoding="utf-8") == datafiles.compile_all(), "run `python -m mllint.ruledocs`"
+    datafiles._compiled.cache_clear()
+    served = datafiles._compiled()
+    assert set(served) == set(datafiles.names())  # every file is served without parsing YAML
+    for rel in datafiles.names():
+        assert served[rel] == datafiles.parse_yaml(dict(datafiles._sources())[rel])
+
+
+def test_stale_compiled_data_is_ignored(tmp_path, monkeypatch):
+    from mllint import datafiles
+
+    (tmp_path / "pinning").mkdir()
+    (tmp_path / "pinning" / "X.yaml").write_text("id: X\nseverity: error\n")
+    monkeypatch.setattr(datafiles, "rules_dir", lambda: tmp_path)
+    for fn in (datafiles._sources, datafiles._compiled, datafiles.load):
+        fn.cache_clear()
+    try:
+        (tmp_path / "compiled.json").write_text(datafiles.compile_all())
+        (tmp_path / "pinning" / "X.yaml").write_text("id: X\nseverity: info\n")  # edited, not regenerated
+        datafiles._sources.cache_clear()
+        datafiles._compiled.cache_clear()
+        assert datafiles.load("pinning/X.yaml") == {"id": "X", "severity": "info"}
+    finally:
+        for fn in (datafiles._sources, datafiles._compiled, datafiles.load):
+            fn.cache_clear()

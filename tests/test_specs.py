@@ -124,3 +124,28 @@ def test_commit_and_version_detection():
 ])
 def test_floating_urls(url, floating):
     assert floating_url(url) is floating
+
+
+# The fast path for simple specs must agree with packaging wherever it answers.
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from mllint.deps.specs import _packaging_pip_spec, _simple_pip_spec  # noqa: E402
+
+_names = st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,6}[A-Za-z0-9])?", fullmatch=True)
+_versions = st.from_regex(r"v?[0-9]{1,3}(\.[0-9]{1,3}){0,3}(\.\*|(a|b|rc|c)[0-9]|\.post[0-9]|\.dev[0-9]|\+[a-z0-9.]{1,5})?",
+                          fullmatch=True)
+_ops = st.sampled_from(["==", "!=", ">=", "<=", ">", "<", "~=", "===", "= ="])
+_clause = st.tuples(st.sampled_from(["", " "]), _ops, st.sampled_from(["", " "]), _versions).map("".join)
+_specs = st.tuples(
+    _names,
+    st.one_of(st.just(""), st.lists(_names, max_size=3).map(lambda xs: "[" + ",".join(xs) + "]")),
+    st.lists(_clause, max_size=3).map(",".join),
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_specs)
+def test_fast_path_agrees_with_packaging(text):
+    fast = _simple_pip_spec(text.strip())
+    if fast is not None:
+        assert fast == _packaging_pip_spec(text.strip())
