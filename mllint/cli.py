@@ -36,8 +36,27 @@ def _split_ids(values: tuple[str, ...]) -> list[str]:
 
 
 def _fail(message: str) -> "click.exceptions.Exit":
-    click.echo(f"mllint: error: {message}", err=True)
+    click.echo(f"mllint: error: {safe(message)}", err=True)
     return click.exceptions.Exit(2)
+
+
+def safe(message: str) -> str:
+    """An error message for the terminal: it may quote the inputs, so credentials in URLs and
+    known token shapes become ***, and control characters and terminal escapes are escaped."""
+    import re
+
+    from .report import printable
+
+    message = re.sub(r"\b([a-z][a-z0-9+.-]*://[^/\s:@'\"]+):[^/\s@'\"]+@", r"\1:***@", message)
+    try:
+        from .knowledge import secret_shapes
+
+        for _, regex, context in secret_shapes():
+            if not context:
+                message = regex.sub("***", message)
+    except Exception:  # noqa: BLE001 - the message matters more than the polish
+        pass
+    return printable(message)
 
 
 @click.group(cls=_DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,8 +95,26 @@ def main() -> None:
               help="Use this machine's NVIDIA driver and GPUs (NVML or nvidia-smi) as the target fleet.")
 @click.option("--color", type=click.Choice(("auto", "always", "never")), default="auto", show_default=True,
               help="Colour text output (auto: on a terminal, unless NO_COLOR is set).")
+@click.option("--fix", "do_fix", is_flag=True, help="Apply safe fixes in place, then report what is left.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour (implies --fix).")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Print a unified diff of what --fix would change and write nothing (exit 1 when there is a diff).")
+@click.option("--pin-from", "pin_from", metavar="SOURCE",
+              help="Pin unpinned pip/uv/conda/apt installs to the versions in SOURCE: an image reference (as "
+                   "for `mllint image`), a pip freeze/constraints file, a uv/poetry/pdm lock, or a conda "
+                   "explicit list (implies --fix unless --diff).")
+@click.option("--pin-digests", is_flag=True,
+              help="Pin base images to the digest their tag names today (tag@sha256:...), from --digests-from "
+                   "sources, else from the image's registry (implies --fix unless --diff).")
+@click.option("--digests-from", "digests_from", multiple=True, metavar="SOURCE",
+              help="Resolve --pin-digests from an OCI layout, an oci-archive or docker save tar with index.json, "
+                   "or `docker-daemon`, without the network (repeatable; implies --pin-digests).")
+@click.option("--insecure-registry", "insecure", multiple=True, metavar="HOST",
+              help="Talk plain http to this registry when resolving --pin-digests (repeatable).")
 def check(paths, fmt, output, fail_level, select, ignore, config_file, context, target_stage, profile, color,
-          baseline_file, write_baseline, drivers=(), gpus=(), detect_host=False):
+          baseline_file, write_baseline, drivers=(), gpus=(), detect_host=False, do_fix=False, unsafe_fixes=False,
+          show_diff=False, pin_from=None, pin_digests=False,
+          digests_from=(), insecure=()):
     """Lint Dockerfiles (and the folders holding them) with their build context."""
     from .lint import Linter, Options
     from .rules import match_ids
@@ -105,12 +142,28 @@ def check(paths, fmt, output, fail_level, select, ignore, config_file, context, 
             baseline=known,
             baseline_file=str(baseline_file) if baseline_file is not None else None,
         )
+        if pin_from is not None:
+            from dataclasses import replace as _replace
+
+            from .pins import load_pin_source
+
+            options = _replace(options, pins=load_pin_source(pin_from))
+        resolver = None
+        if pin_digests or digests_from:
+            from dataclasses import replace as _replace
+
+            from .digests import DigestResolver
+
+            resolver = DigestResolver(tuple(digests_from), tuple(insecure))
+            options = _replace(options, digests=resolver)
+        if do_fix or unsafe_fixes or show_diff or pin_from is not None or resolver is not None:
+            _fix(options, list(paths), unsafe_fixes, show_diff, outputs, color)
         report = Linter(options).run(list(paths))
     except MllintError as exc:
         raise _fail(str(exc)) from None
 
     for error in report.errors:
-        click.echo(f"mllint: error: {error}", err=True)
+        click.echo(f"mllint: error: {safe(error)}", err=True)
     if write_baseline is not None:
         from .baseline import render as render_baseline
 
@@ -126,6 +179,43 @@ def check(paths, fmt, output, fail_level, select, ignore, config_file, context, 
     if write_baseline is not None:
         click.echo(f"mllint: wrote {len(report.fingerprints())} finding(s) to the baseline {write_baseline}", err=True)
         sys.exit(0)
+    sys.exit(1 if report.failing else 0)
+
+
+def _fix(options, paths, unsafe: bool, show_diff: bool, outputs, color: str) -> None:
+    """--fix / --diff: apply (or show) the fixes, then report what is left. Always exits."""
+    from .fix import run as run_fixes
+    from .lint import Linter
+
+    outcome = run_fixes(lambda: Linter(options), paths, unsafe=unsafe, write_files=not show_diff)
+    report = outcome.report
+    resolver = getattr(options, "digests", None)
+    for problem in dict.fromkeys(resolver.problems if resolver is not None else ()):
+        click.echo(f"mllint: --pin-digests: {safe(problem)}", err=True)
+    for error in report.errors:
+        click.echo(f"mllint: error: {safe(error)}", err=True)
+    for line in outcome.dropped:
+        click.echo(f"mllint: {safe(line)}", err=True)
+    if show_diff:
+        if sys.stdout.isatty():  # escapes from the files must not drive the terminal; a pipe gets the exact patch
+            from .report import printable
+
+            sys.stdout.write("\n".join(printable(line.rstrip("\r")) for line in outcome.diff.split("\n")))
+        else:
+            sys.stdout.write(outcome.diff)
+        click.echo(f"mllint: {outcome.fixed} finding(s) fixable in {len(outcome.files)} file(s)"
+                   + ("" if outcome.diff else ": nothing to change"), err=True)
+        sys.exit(2 if report.errors else (1 if outcome.diff else 0))
+    for out_fmt, out_file in outputs:
+        if out_file is not None:
+            _emit(report, out_fmt, out_file, color)
+    for out_fmt, out_file in outputs:
+        if out_file is None:
+            _emit(report, out_fmt, None, color)
+    click.echo(f"Fixed {outcome.fixed} finding{'s' if outcome.fixed != 1 else ''} "
+               f"({len(outcome.files)} file{'s' if len(outcome.files) != 1 else ''})", err=True)
+    if report.errors:
+        sys.exit(2)
     sys.exit(1 if report.failing else 0)
 
 
@@ -235,7 +325,8 @@ def _write_atomic(path: Path, text: str) -> None:
 @click.option("--target", "target_stage", metavar="STAGE", help="The Dockerfile stage the image is [default: the last].")
 @click.option("--platform", metavar="OS/ARCH[/VARIANT]", help="Image to pick from a multi-platform index.")
 @click.option("--insecure-registry", "insecure", multiple=True, metavar="HOST",
-              help="Talk plain http to this registry (repeatable).")
+              help="Do not verify TLS for this registry host[:port], and use plain http when it does not speak TLS "
+                   "(repeatable; every other host is verified).")
 @click.option("--format", "fmt", multiple=True, metavar="FORMAT[:FILE]",
               help=f"Output format ({'|'.join(REPORT_FORMATS)}) [default: text]; repeatable as for check.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
@@ -278,7 +369,12 @@ def image(reference, dockerfile, target_stage, platform, insecure, fmt, output, 
             baseline=known,
             baseline_file=str(baseline_file) if baseline_file is not None else None,
         )
-        facts = inspect(reference, platform, tuple(insecure), verify=not no_verify)
+        from .lint import Linter
+
+        limits = Linter(options).config_for(dockerfile if dockerfile is not None else Path.cwd() / "image").limits
+        gb = limits.get("max-layer-uncompressed-gb")
+        facts = inspect(reference, platform, tuple(insecure), verify=not no_verify,
+                        max_uncompressed=int(gb * (1 << 30)) if gb else None)
         report = lint_image(reference, options, dockerfile=dockerfile, facts=facts)
     except MllintError as exc:
         raise _fail(str(exc)) from None
@@ -347,6 +443,6 @@ def run() -> None:
     except Exception as exc:  # a bug in mllint: say so plainly, without a traceback
         if os.environ.get("MLLINT_DEBUG"):
             raise
-        click.echo(f"mllint: internal error: {exc.__class__.__name__}: {exc} "
+        click.echo(f"mllint: internal error: {exc.__class__.__name__}: {safe(str(exc))} "
                    f"(set MLLINT_DEBUG=1 for details and please report it)", err=True)
         sys.exit(2)

@@ -21,10 +21,11 @@ CONFIG_NAMES = (".mllint.yaml", ".mllint.yml")
 
 # key -> validator(value, where, key) -> normalized value
 _KEYS = ("select", "ignore", "severity", "fail-level", "per-path-ignores", "profile", "target", "size",
-         "dev-tools")
+         "dev-tools", "limits")
 _DEV_TOOLS_KEYS = ("python", "os")
 _TARGET_KEYS = ("drivers", "gpus")
 _SIZE_KEYS = ("max-layer-mb", "max-image-gb", "wasted-mb")
+_LIMITS_KEYS = ("max-layer-uncompressed-gb",)
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Config:
     size: Mapping[str, float] = field(default_factory=dict)
     dev_tools_python: tuple[str, ...] = ()  # added to rules/knowledge/dev_tools.yaml
     dev_tools_os: tuple[str, ...] = ()
+    limits: Mapping[str, float] = field(default_factory=dict)  # safety bounds on what mllint reads
     source: str | None = None  # the file it came from
     root: Path | None = None  # per-path-ignores globs are relative to this folder
 
@@ -142,6 +144,15 @@ def parse_config(data: Any, where: str, root: Path | None) -> Config:
             if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
                 raise ConfigError(f"'size.{k}' must be a positive number, not {v!r}", where)
         cfg["size"] = dict(size)
+    if "limits" in data:
+        limits = _normalize_keys(_mapping(data["limits"], where, "limits"))
+        bad = sorted(set(limits) - set(_LIMITS_KEYS))
+        if bad:
+            raise ConfigError(f"unknown key 'limits.{bad[0]}' (known: {', '.join(_LIMITS_KEYS)})", where)
+        for k, v in limits.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0 or v == float("inf"):
+                raise ConfigError(f"'limits.{k}' must be a positive number, not {v!r}", where)
+        cfg["limits"] = dict(limits)
     if "dev-tools" in data:
         tools = _normalize_keys(_mapping(data["dev-tools"], where, "dev-tools"))
         bad = sorted(set(tools) - set(_DEV_TOOLS_KEYS))

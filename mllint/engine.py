@@ -75,8 +75,9 @@ def instruction_suppressions(dockerfile) -> Suppressions:
 
 
 def run_checks(target, config: Config, suppressions: dict[str, Suppressions],
-               lines_of: Callable[[str], tuple[str, ...]]) -> list[Finding]:
-    """Findings for one target: enabled rules only, pragmas applied, severity from config."""
+               lines_of: Callable[[str], tuple[str, ...]], secrets_out: set[str] | None = None) -> list[Finding]:
+    """Findings for one target: enabled rules only, pragmas applied, severity from config.
+    ``secrets_out`` collects the target's secret values (for `--diff`, which shows file text)."""
     rules = all_rules()
     enabled = {rid for rid in rules if config.enabled(rid)}
     findings: list[Finding] = []
@@ -85,6 +86,8 @@ def run_checks(target, config: Config, suppressions: dict[str, Suppressions],
             findings.extend(f for f in fn(target) if f.rule in enabled)
     secrets = {value for fn in _SECRET_SOURCES for value in fn(target)}
     secrets.update(value for f in findings for value in f.secrets)
+    if secrets_out is not None:
+        secrets_out.update(secrets)
     return finish(findings, rules, config, suppressions, lines_of, frozenset(secrets))
 
 
@@ -102,7 +105,7 @@ def finish(findings: Iterable[Finding], rules: dict[str, Rule], config: Config,
             f,
             severity=config.severity.get(f.rule, rule.severity),
             category=rule.category,
-            fix=rule.fix_description if rule.fix != "none" else None,
+            fix=(rule.fix_description or rule.fix) if rule.fix != "none" and f.edits else None,  # this one is fixable
             message=redact(f.message, secrets) if secrets else f.message,
             snippet=redact(snippet, secrets) if secrets else snippet,
             secrets=(),

@@ -12,10 +12,22 @@ SEVERITY_RANK = {name: i for i, name in enumerate(SEVERITIES)}
 
 @dataclass(frozen=True, slots=True)
 class Edit:
-    """One text edit of a fix: replace the text at ``span`` (end exclusive) in the finding's file."""
+    """One text edit of a fix: replace the text at ``span`` (end exclusive) in the finding's file,
+    or in ``path`` when the fix belongs to another file (a requirements file the Dockerfile installs)."""
 
     span: Span
     text: str
+    path: str | None = None  # None: the finding's own file
+
+
+@dataclass(frozen=True, slots=True)
+class FileEdit:
+    """A whole-file edit: make sure ``path`` holds these ``lines``, appending the missing ones at its
+    end and creating the file when it does not exist (a ``.dockerignore``). Two FileEdits of one
+    file never conflict: their lines are merged in order, each once."""
+
+    path: str
+    lines: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +48,7 @@ class Finding:
     # Secret values this finding is about: the engine replaces them with *** in message and snippet
     # (and in every other finding of the target), so no output format can show them.
     secrets: tuple[str, ...] = field(default=(), compare=False, repr=False)
-    edits: tuple[Edit, ...] = field(default=(), compare=False)  # a fix as text edits, when one is known
+    edits: tuple[Edit | FileEdit, ...] = field(default=(), compare=False)  # a fix as text edits, when one is known
 
     def sort_key(self):
         return (self.path, self.span.line, self.span.column, self.rule, self.message)

@@ -15,6 +15,20 @@ from .model import Dockerfile
 from .report import Report, is_failing
 from .target import DepFile, Target, display_path, load_target, read_text
 
+PARALLEL_MIN_FILES = 16  # below this, forking workers costs more than it saves
+_WORKER = None  # the Linter a forked worker process inherits
+
+
+def _outcome_in_worker(path: Path):
+    return _WORKER.outcome(path)
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing
+
+    return multiprocessing.get_all_start_methods()
+
+
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache"}
 
 
@@ -33,6 +47,8 @@ class Options:
     profile: str | None = None  # serving | training | dev: what the image is for
     drivers: tuple[str, ...] | None = None  # --driver/--detect-host: the fleet's NVIDIA drivers
     gpus: tuple[str, ...] | None = None  # --gpu/--detect-host: the fleet's GPU models
+    pins: object | None = None  # --pin-from: mllint.pins.Pins
+    digests: object | None = None  # --pin-digests: a mllint.digests.DigestResolver
 
 
 def dependency_kind(name: str) -> str | None:
@@ -69,6 +85,7 @@ class Linter:
         self.options = options
         self._explicit = load_config_file(options.config_file) if options.config_file else None
         self._lines: dict[str, tuple[str, ...]] = {}
+        self.secrets: set[str] = set()  # secret values seen in any target (--diff redacts them)
 
     def config_for(self, path: Path) -> Config:
         base = self._explicit or discover_config(path.resolve().parent)
@@ -95,28 +112,20 @@ class Linter:
         report = Report([], 0)
         seen: set[Finding] = set()
         failing: set[Finding] = set()
-        for given in paths:
-            targets = self._expand(given, report)
-            for path in targets:
-                try:
-                    findings, config = self.lint_one(path)
-                except MllintError as exc:
-                    report.errors.append(str(exc))
-                    continue
-                except (RecursionError, MemoryError, ValueError, TypeError, AttributeError,
-                        IndexError, KeyError, OSError) as exc:  # a bug in mllint: other paths still run
-                    if os.environ.get("MLLINT_DEBUG"):
-                        raise
-                    report.errors.append(f"{path}: internal error: {exc.__class__.__name__}: {exc} "
-                                         f"(please report it)")
-                    continue
-                report.files += 1
-                for f in findings:
-                    if f not in seen:  # a requirements file shared by two Dockerfiles reports once
-                        seen.add(f)
-                        report.findings.append(f)
-                        if is_failing(f, config.fail_level):
-                            failing.add(f)
+        targets = [path for given in paths for path in self._expand(given, report)]
+        for outcome, secrets in self._outcomes(targets):
+            self.secrets |= secrets
+            if isinstance(outcome, str):
+                report.errors.append(outcome)
+                continue
+            findings, fail_level = outcome
+            report.files += 1
+            for f in findings:
+                if f not in seen:  # a requirements file shared by two Dockerfiles reports once
+                    seen.add(f)
+                    report.findings.append(f)
+                    if is_failing(f, fail_level):
+                        failing.add(f)
         report.findings.sort(key=Finding.sort_key)
         if self.options.baseline is not None:
             from .baseline import apply
@@ -125,6 +134,38 @@ class Linter:
             apply(report, self.options.baseline, failing)
         report.failing = len(failing)
         return report
+
+    def _outcomes(self, targets: list[Path]):
+        """(findings and fail level, or an error message; secrets seen) per target, in order.
+
+        Many files are linted by worker processes forked from this one, one per core: linting
+        is pure Python, so threads would not run in parallel. Results come back in order."""
+        workers = min(os.cpu_count() or 1, len(targets) // PARALLEL_MIN_FILES)
+        if workers < 2 or os.environ.get("MLLINT_DEBUG") or "fork" not in _start_methods():
+            for path in targets:
+                yield self.outcome(path)
+            return
+        import multiprocessing
+
+        global _WORKER
+        _WORKER = self
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            chunk = max(1, len(targets) // (workers * 4))
+            yield from pool.imap(_outcome_in_worker, targets, chunksize=chunk)
+
+    def outcome(self, path: Path):
+        before = set(self.secrets)
+        try:
+            findings, config = self.lint_one(path)
+            result = (findings, config.fail_level)
+        except MllintError as exc:
+            result = str(exc)
+        except (RecursionError, MemoryError, ValueError, TypeError, AttributeError,
+                IndexError, KeyError, OSError) as exc:  # a bug in mllint: other paths still run
+            if os.environ.get("MLLINT_DEBUG"):
+                raise
+            result = f"{path}: internal error: {exc.__class__.__name__}: {exc} (please report it)"
+        return result, self.secrets - before
 
     def _expand(self, given: Path, report: Report) -> list[Path]:
         if given.is_dir():
@@ -152,8 +193,12 @@ class Linter:
         # what the image is for, the config's extra dev tools, and the fleet it runs on
         target = replace(target, profile=config.profile, dev_tools_python=config.dev_tools_python,
                          dev_tools_os=config.dev_tools_os, target_drivers=config.target_drivers,
-                         target_gpus=config.target_gpus)
-        findings = run_checks(target, config, suppressions, self._target_lines(target))
+                         target_gpus=config.target_gpus, pins=self.options.pins)
+        if self.options.digests is not None:
+            from .digests import base_digests
+
+            target = replace(target, digests=base_digests(target, self.options.digests))
+        findings = run_checks(target, config, suppressions, self._target_lines(target), self.secrets)
         findings = [f for f in findings if f.rule not in path_ignores and
                     f.rule not in self._dep_path_ignores(config, target, f.path)]
         return findings, config

@@ -6,6 +6,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import posixpath
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -60,6 +61,10 @@ class Target:
     dev_tools_os: tuple[str, ...] = ()
     target_drivers: tuple[str, ...] = ()  # the fleet the image runs on (--driver, config target.drivers)
     target_gpus: tuple[str, ...] = ()  # (--gpu, config target.gpus)
+    # Values derived from this model by the checks, computed once per target (see checks/_common.py).
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
+    pins: object | None = None  # mllint.pins.Pins from --pin-from: pinning checks attach pin edits
+    digests: Mapping[str, str] = field(default_factory=dict)  # --pin-digests: base image ref -> sha256 digest
 
     def in_use(self, ins: Instruction) -> bool:
         return ins.stage < 0 or ins.stage in self.used_stages
@@ -80,9 +85,35 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+# Text that --fix is about to write (real path -> text): it is linted before it is written.
+_PENDING: dict[Path, str] = {}
+
+
+@contextmanager
+def pending_writes(texts: Mapping[Path, str]):
+    """Read these files as if they held this text (only inside the block)."""
+    _PENDING.update({path.resolve(): text for path, text in texts.items()})
+    try:
+        yield
+    finally:
+        _PENDING.clear()
+
+
+def read_bytes(path: Path) -> bytes:
+    if _PENDING:
+        pending = _PENDING.get(path.resolve())
+        if pending is not None:
+            return pending.encode("utf-8")
+    return path.read_bytes()
+
+
+def is_file(path: Path) -> bool:
+    return path.is_file() or (bool(_PENDING) and path.resolve() in _PENDING)
+
+
 def read_text(path: Path) -> str:
     try:
-        data = path.read_bytes()
+        data = read_bytes(path)
     except IsADirectoryError:
         raise MllintError("is a directory, not a file", str(path)) from None
     except OSError as exc:
@@ -316,7 +347,7 @@ def load_dep_file(kind: str, path: Path, display: str, installed_by: Span | None
         return tuple(
             DepFile("requirements", Path(req_file.path), req_file.path, req_file, installed_by,
                     constraint=constraint or req_file.constraint)
-            for req_file in load_requirements(path, display)
+            for req_file in load_requirements(path, display, read_bytes)
         )
     if kind == "conda":
         from .deps.conda_env import parse_environment

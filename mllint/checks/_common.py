@@ -68,7 +68,15 @@ class Copy:
     chown: bool
 
 
-def copies(t: Target, shipped_only: bool = True) -> Iterator[Copy]:
+def copies(t: Target, shipped_only: bool = True) -> tuple[Copy, ...]:
+    """COPY/ADD instructions of the shipped stages (or of every stage in use), computed once."""
+    key = ("copies", shipped_only)
+    if key not in t.memo:
+        t.memo[key] = tuple(_copies(t, shipped_only))
+    return t.memo[key]
+
+
+def _copies(t: Target, shipped_only: bool) -> Iterator[Copy]:
     for ins in t.dockerfile.instructions:
         if ins.keyword not in ("COPY", "ADD") or ins.heredocs or ins.stage < 0:
             continue
@@ -113,8 +121,18 @@ def program(step: Step) -> tuple[str, tuple[Word, ...]]:
     return posixpath.basename(argv[0].value), argv[1:]
 
 
+_BY_RUN: tuple = (None, {})  # (steps, steps grouped by instruction) of the last target: a lookup, not a scan
+
+
 def same_run(t: Target, step: Step) -> list[Step]:
-    return [s for s in t.steps if s.instruction is step.instruction]
+    global _BY_RUN
+    steps, groups = _BY_RUN  # one tuple: read and replaced atomically, safe across threads
+    if steps is not t.steps:
+        groups = {}
+        for s in t.steps:
+            groups.setdefault(id(s.instruction), []).append(s)
+        _BY_RUN = (t.steps, groups)
+    return list(groups.get(id(step.instruction), ()))
 
 
 def word_span(words: tuple[Word, ...] | list[Word]) -> Span:

@@ -9,7 +9,7 @@ from ..deps.commands import Fetch, GitCheckout, GitClone, HubDownload, Install
 from ..deps.specs import PackageSpec, floating_url, has_version, is_full_commit, os_package_pinned
 from ..dockerfile.expand import expand
 from ..engine import check
-from ..findings import Finding
+from ..findings import Edit, Finding
 from ..imageref import parse_image_ref
 from ..model import Span
 from ..target import Target
@@ -58,11 +58,21 @@ def _image_findings(t: Target, raw: str, variables, span: Span, what: str) -> It
         yield Finding("ML101", path, span,
                       f"{what} {shown} {state}: each build can get a different Python, CUDA and "
                       f"framework stack. Pin a version tag, ideally with its digest "
-                      f"(`{ref.repository}:<version>@sha256:...`).")
+                      f"(`{ref.repository}:<version>@sha256:...`).",
+                      edits=_digest_edit(t, raw, value, span))
     else:
         yield Finding("ML102", path, span,
                       f"{what} {shown} is pinned by tag only; tags are re-pushed (security rebuilds, "
-                      f"re-pointed CUDA tags). Add the digest: `{value}@sha256:...`.")
+                      f"re-pointed CUDA tags). Add the digest: `{value}@sha256:...`.",
+                      edits=_digest_edit(t, raw, value, span))
+
+
+def _digest_edit(t: Target, raw: str, value: str, span: Span) -> tuple:
+    """`FROM name:tag` → `FROM name:tag@sha256:...` with the digest --pin-digests resolved."""
+    digest = t.digests.get(value) if t.digests else None
+    if not digest or raw != value or span.line != span.end_line or span.end_column - span.column != len(raw):
+        return ()
+    return (Edit(Span(span.end_line, span.end_column, span.end_line, span.end_column), f"@{digest}"),)
 
 
 @check("ML101", "ML102", "ML113")
@@ -115,7 +125,8 @@ def _pip_package(t: Target, pkg, manager: str, pinned_by_constraints: set[str]) 
         yield Finding("ML103", path, pkg.span,
                       f"`{pkg.text}` is installed by {manager} without an exact version{rng}: a rebuild "
                       f"can pull a different {spec.name} than the one your model was tested with. "
-                      f"Pin it (`{spec.name}==X.Y.Z`) or install from a lock/constraints file.")
+                      f"Pin it (`{spec.name}==X.Y.Z`) or install from a lock/constraints file.",
+                      edits=_pin_word(pkg, t.pins.python_version(spec.name) if t.pins else None, "==", spec))
     else:
         yield from _spec_findings(path, spec, pkg.span, f"{manager} package")
 
@@ -126,15 +137,19 @@ def _conda_package(t: Target, pkg, manager: str) -> Iterator[Finding]:
         rng = f" (`{spec.specifier}` matches many releases)" if spec.specifier else ""
         yield Finding("ML108", t.dockerfile.path, pkg.span,
                       f"`{pkg.text}` is installed by {manager} without an exact version{rng}: the solver "
-                      f"can pick new builds (and swap CUDA/MKL underneath). Pin `{spec.name}=X.Y.Z`.")
+                      f"can pick new builds (and swap CUDA/MKL underneath). Pin `{spec.name}=X.Y.Z`.",
+                      edits=_pin_word(pkg, t.pins.conda_version(spec.name) if t.pins else None, "=", spec))
 
 
 def _os_package(t: Target, pkg, manager: str) -> Iterator[Finding]:
     if not os_package_pinned(manager, pkg.text):
+        version = t.pins.deb_version(pkg.text) if t.pins and manager in ("apt-get", "apt") \
+            and "=" not in pkg.text else None
         yield Finding("ML109", t.dockerfile.path, pkg.span,
                       f"`{pkg.text}` is installed by {manager} without a version. Distributions drop old "
                       f"versions, so pin only where it matters (CUDA/cuDNN libraries) and pin the base "
-                      f"image digest for reproducibility.")
+                      f"image digest for reproducibility.",
+                      edits=_pin_word(pkg, version, "=", None))
 
 
 def _redirected_specs(install: Install) -> Iterator[tuple[Span, str, object]]:
@@ -155,7 +170,22 @@ def _redirect_findings(t: Target, install: Install, redirected) -> Iterator[Find
         yield Finding("ML104", t.dockerfile.path, span,
                       f"`{spec}` is not quoted: the shell reads `{redirect.op}{redirect.target.raw}` as a "
                       f"redirect, so {install.manager} installs an unconstrained version and writes a file "
-                      f"named `{redirect.target.value}`. Quote it: `\"{spec}\"`.")
+                      f"named `{redirect.target.value}`. Quote it: `\"{spec}\"`.",
+                      edits=_quote_edit(install, span, spec, redirect))
+
+
+def _quote_edit(install: Install, span: Span, spec: str, redirect) -> tuple:
+    """Quote `pkg>=1` when the word and its redirect sit side by side on one line and nothing else
+    (another redirect: `pkg>=1,<2`) follows; the text replaced must be exactly the spec."""
+    if span.line != span.end_line or span.end_column - span.column != len(spec):
+        return ()
+    if any(c in spec for c in "\"'$`\\") or install.command.nested:
+        return ()
+    for other in install.command.redirects:
+        if other is not redirect and other.span.line == span.line and \
+                span.column <= other.span.column <= span.end_column:
+            return ()
+    return (Edit(span, f'"{spec}"'),)
 
 
 def _lock_enforced(install: Install) -> Iterator[tuple[str, str]]:
@@ -243,6 +273,75 @@ def run_commands(t: Target) -> Iterator[Finding]:
                               f"without any change to this Dockerfile. Use a versioned URL or a commit.")
 
 
+# --------------------------------------------------------------------------- pins from --pin-from
+
+_NAME_PART = re.compile(r"^\s*(?:[A-Za-z0-9_.-]+::)?[A-Za-z0-9][A-Za-z0-9._+-]*(?::[a-z0-9]+)?\s*(?:\[[^\]]*\])?")
+
+
+def _satisfies(specifier: str, version: str, op: str) -> bool:
+    """Whether the source's version is inside the range the install asked for (else it is not pinned)."""
+    if not specifier:
+        return True
+    spec = specifier.strip()
+    if op == "=" and re.fullmatch(r"=?[0-9][^,|<>=!~*\s]*\*?", spec):  # conda "=1.2" / "1.2*": a prefix
+        prefix = spec.lstrip("=").rstrip("*").rstrip(".")
+        return version == prefix or version.startswith(prefix + ".")
+    try:
+        from packaging.specifiers import SpecifierSet
+
+        return SpecifierSet(spec.replace(" ", "")).contains(version, prereleases=True)
+    except Exception:  # not a PEP 440 range (a conda build string…): do not guess
+        return False
+
+
+def _pinned_text(text: str, version: str, op: str, specifier: str) -> tuple[int, int, str] | None:
+    """(start, end, replacement) in ``text`` that pins it: the range after the name and extras is
+    replaced, a marker after `;` is kept."""
+    m = _NAME_PART.match(text)
+    if not m or not _satisfies(specifier, version, op):
+        return None
+    start = m.end()
+    end = text.find(";", start)
+    end = len(text) if end < 0 else end
+    while end > start and text[end - 1] in " \t":
+        end -= 1
+    if any(c in text[start:end] for c in "@$ \t"):  # a URL or a variable: not a plain range
+        return None
+    return start, end, f"{op}{version}"
+
+
+def _pin_word(pkg, version: str | None, op: str, spec) -> tuple:
+    """Pin an install word of a RUN (pip `torch` → `torch==2.3.1`, conda `numpy=1.26.4`, apt `curl=7.88.1-10`)."""
+    word = pkg.word
+    if version is None or pkg.unresolved or "$" in word.raw or word.span.line != word.span.end_line:
+        return ()
+    if word.span.end_column - word.span.column != len(word.raw):
+        return ()
+    quote = word.raw[0] if len(word.raw) >= 2 and word.raw[0] == word.raw[-1] and word.raw[0] in "'\"" else ""
+    inner = word.raw[1:-1] if quote else word.raw
+    if not quote and any(c in word.raw for c in "'\"\\"):
+        return ()
+    got = _pinned_text(inner, version, op, spec.specifier if spec is not None else "")
+    if got is None:
+        return ()
+    start, end, new = got
+    text = inner[:start] + new + inner[end:]
+    if not quote and any(c in text for c in ";<> \t"):
+        quote = '"'
+    return (Edit(word.span, f"{quote}{text}{quote}"),)
+
+
+def _pin_entry(text: str, span: Span, version: str | None, op: str, specifier: str) -> tuple:
+    """Pin a requirement or conda entry in its file, on its own line (layout, marker, hashes, comment kept)."""
+    if version is None or span.line != span.end_line or span.end_column - span.column != len(text):
+        return ()
+    got = _pinned_text(text, version, op, specifier)
+    if got is None:
+        return ()
+    start, end, new = got
+    return (Edit(Span(span.line, span.column + start, span.line, span.column + end), new),)
+
+
 # --------------------------------------------------------------------------- dependency files
 
 
@@ -252,15 +351,19 @@ def dependency_files(t: Target) -> Iterator[Finding]:
     for dep in t.dep_files:
         if dep.kind == "requirements":
             for req in dep.model.requirements:
-                yield from _requirement(dep.display, req.spec, req.span, constraint_pins, "requirement")
+                yield from _requirement(dep.display, req.spec, req.span, constraint_pins, "requirement",
+                                        t.pins, req.text)
         elif dep.kind == "conda":
             for entry in dep.model.dependencies:
                 if not entry.spec.pinned and entry.spec.name not in ("pip",):
+                    version = t.pins.conda_version(entry.spec.name) if t.pins else None
                     yield Finding("ML108", dep.display, entry.span,
                                   f"conda dependency `{entry.text}` has no exact version: every solve can "
-                                  f"pick new builds. Pin `{entry.spec.name}=X.Y.Z` or use conda-lock.")
+                                  f"pick new builds. Pin `{entry.spec.name}=X.Y.Z` or use conda-lock.",
+                                  edits=_pin_entry(entry.text, entry.span, version, "=", entry.spec.specifier))
             for entry in dep.model.pip:
-                yield from _requirement(dep.display, entry.spec, entry.span, constraint_pins, "pip entry")
+                yield from _requirement(dep.display, entry.spec, entry.span, constraint_pins, "pip entry",
+                                        t.pins, entry.text)
         elif dep.kind == "pyproject" and dep.lock is None:
             for entry in dep.model.dependencies:
                 if entry.spec.kind == "name" and not entry.spec.pinned and entry.spec.error is None:
@@ -273,13 +376,16 @@ def dependency_files(t: Target) -> Iterator[Finding]:
                     yield from _spec_findings(dep.display, entry.spec, entry.span, "dependency")
 
 
-def _requirement(path: str, spec: PackageSpec, span: Span, pins: set[str], what: str) -> Iterator[Finding]:
+def _requirement(path: str, spec: PackageSpec, span: Span, pins: set[str], what: str,
+                 source=None, text: str = "") -> Iterator[Finding]:
     if spec.kind == "name":
         if not spec.pinned and spec.error is None and spec.name not in pins:
             rng = f" (`{spec.specifier}` is a range)" if spec.specifier else ""
+            version = source.python_version(spec.name) if source is not None else None
             yield Finding("ML105", path, span,
                           f"{what} `{spec.text}` is not pinned{rng}: each build can install a different "
                           f"{spec.name} than the one the model was validated with. Pin `{spec.name}==X.Y.Z` "
-                          f"or compile a lock with `uv pip compile`/`pip-compile`.")
+                          f"or compile a lock with `uv pip compile`/`pip-compile`.",
+                          edits=_pin_entry(text, span, version, "==", spec.specifier))
     else:
         yield from _spec_findings(path, spec, span, what.capitalize())

@@ -13,7 +13,7 @@ from .. import knowledge
 from ..deps.commands import Install
 from ..dockerfile.expand import expand
 from ..engine import check
-from ..findings import Finding
+from ..findings import FileEdit, Finding
 from ..knowledge import normalize_pypi
 from ..model import Span
 from ..target import Target
@@ -294,20 +294,24 @@ def context_copies(t: Target) -> Iterator[Finding]:
                               f"`{cp.ins.keyword} {src}` copies the whole build context and there is no "
                               f".dockerignore: `.git`, virtualenvs, datasets, checkpoints and secret files "
                               f"(`.env`) all go into the image and bust the layer cache on every change. "
-                              f"Add a `.dockerignore` (start from `**` and re-include with `!src/`).")
+                              f"Add a `.dockerignore` (start from `**` and re-include with `!src/`).",
+                              edits=_ignore_edit(t, DOCKERIGNORE_DEFAULTS))
             if not shipped:
                 continue
             listing = ctx.listing(rel, artifact_folder_stop)
             found: dict[str, list[str]] = {}
+            patterns: dict[str, list[str]] = {}
             for folder in listing.stopped:
                 if folder.count:
                     kind = _artifact_folder(posixpath.basename(folder.path))
                     count = f"{folder.count}{'+' if folder.capped else ''} entries"
                     found.setdefault(kind, []).append(f"{folder.path}/ ({count})")
+                    patterns.setdefault(kind, []).append(folder.path)
             for rel_file in listing.files:
                 kind = _classify(rel_file)
                 if kind:
                     found.setdefault(kind, []).append(rel_file)
+                    patterns.setdefault(kind, []).append(rel_file)
             for kind, items in sorted(found.items()):
                 items = sorted(items)
                 if kind == "training" and t.profile != "serving":
@@ -317,7 +321,58 @@ def context_copies(t: Target) -> Iterator[Finding]:
                 after = f" after {ignore}" if ignore else ""
                 yield Finding(rule, path, word.span,
                               _message(kind, f"`{cp.ins.keyword} {src}` (build context{after}: "
-                                       f"{shown(items, len(items))})"))
+                                       f"{shown(items, len(items))})"),
+                              edits=_ignore_edit(t, sorted(patterns.get(kind, ()))))
+
+
+# What a .dockerignore created by the ML207 fix excludes: VCS metadata, virtualenvs, caches and local
+# secrets, which no image needs. Datasets and training code are added by the (unsafe) ML205/ML206 fixes.
+DOCKERIGNORE_DEFAULTS = (".git", ".hg", ".svn", ".dvc", ".venv", "venv", "**/__pycache__", "**/*.pyc",
+                         "**/.ipynb_checkpoints", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".env",
+                         ".env.*", "*.pem", ".netrc", ".aws", ".ssh")
+
+
+def _named_by_dockerfile(t: Target, pattern: str) -> bool:
+    """Whether a COPY/ADD source or a RUN names what the pattern would exclude: excluding it breaks the build."""
+    bare = pattern.removeprefix("**/")
+    for cp in copies(t, shipped_only=False):
+        for word in cp.sources:
+            src = expanded(word, cp.ins).lstrip("/").rstrip("/")
+            if src in ("", "."):
+                continue
+            parts = src.split("/")
+            if fnmatch.fnmatchcase(src, bare) or any(fnmatch.fnmatchcase(p, bare) for p in parts) or \
+                    src.startswith(bare.rstrip("/") + "/") or bare.startswith(src + "/"):
+                return True
+    if bare == ".git" and _uses_git_metadata(t):
+        return True
+    if "*" in bare:
+        return False
+    word = re.compile(r"(?:^|[\s/\"'=:])" + re.escape(bare) + r"(?:$|[\s/\"';:])")
+    return any(word.search(ins.text) for ins in t.dockerfile.instructions if ins.keyword == "RUN")
+
+
+def _uses_git_metadata(t: Target) -> bool:
+    """A RUN that runs git, or installs the project itself (setuptools-scm, versioneer read .git)."""
+    for step in t.steps:
+        prog, _ = program(step)
+        if prog == "git" or (isinstance(step.action, Install) and step.action.projects):
+            return True
+    return False
+
+
+def _ignore_edit(t: Target, patterns) -> tuple:
+    """Lines to add to the .dockerignore the build reads (created beside the Dockerfile's context)."""
+    from ..target import display_path
+
+    ctx = t.build_context
+    if ctx is None:
+        return ()
+    lines = tuple(p for p in patterns if not _named_by_dockerfile(t, p))
+    if not lines:
+        return ()
+    where = ctx.ignore_path or (ctx.root / ".dockerignore")
+    return (FileEdit(display_path(where.absolute()), lines),)
 
 
 # --------------------------------------------------------------------------- training entry point

@@ -6,15 +6,17 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from .. import knowledge
 from ..deps.commands import Fetch, GitClone, HubDownload, Install
 from ..engine import check
-from ..findings import Finding
+from ..findings import Edit, Finding
 from ..imageref import parse_image_ref
 from ..target import Target
 from ._common import (APT_LIKE, CONDA_LIKE, cache_mount, command_head, copies, expanded, mounts,
                       program, same_run, shipped_root_stage, shipped_steps)
+from ._fixes import at, delete_lines, insert_after, run_end, subcommand_word
 
 def _env_set(ins, name: str) -> bool:
     var = ins.variables.get(name)
@@ -24,23 +26,29 @@ def _env_set(ins, name: str) -> bool:
 # --------------------------------------------------------------------------- caches left in layers
 
 
-def _pip_cache_cleared(t: Target, step) -> bool:
-    after = False
-    for s in same_run(t, step):
-        if s is step:
-            after = True
-            continue
-        if not after:
-            continue
-        prog, args = program(s)
-        values = [a.value for a in args]
-        if prog.startswith("pip") and values[:2] == ["cache", "purge"]:
-            return True
-        if prog == "uv" and values[:2] in (["cache", "clean"], ["cache", "prune"]):
-            return True
-        if prog == "rm" and any(".cache" in v for v in values):
-            return True
-    return False
+def _clears_cache(s) -> bool:
+    prog, args = program(s)
+    values = [a.value for a in args]
+    if prog.startswith("pip") and values[:2] == ["cache", "purge"]:
+        return True
+    if prog == "uv" and values[:2] in (["cache", "clean"], ["cache", "prune"]):
+        return True
+    return prog == "rm" and any(".cache" in v for v in values)
+
+
+def _pip_cache_cleared(t: Target, step, memo: dict | None = None) -> bool:
+    """Whether a later command of the same RUN clears the cache; ``memo`` keeps each RUN's answer
+    (the last clearing command) so that a RUN of many installs is read once, not once per install."""
+    key = id(step.instruction)
+    entry = memo.get(key) if memo is not None else None
+    if entry is None:
+        run = same_run(t, step)
+        last = max((i for i, s in enumerate(run) if _clears_cache(s)), default=-1)
+        entry = (last, {id(s): i for i, s in enumerate(run)})
+        if memo is not None:
+            memo[key] = entry
+    last, index = entry
+    return index.get(id(step), last) < last
 
 
 def _python_cache_mount(ins) -> bool:
@@ -50,22 +58,60 @@ def _python_cache_mount(ins) -> bool:
                for m in mounts(ins))
 
 
-def _pip_config_no_cache(t: Target, ins) -> bool:
-    """`pip config set global.no-cache-dir true` (or `global.cache-dir false`) in an earlier shipped RUN."""
+def _pip_config_no_cache_line(t: Target) -> int | None:
+    """The line of the first shipped `pip config set global.no-cache-dir true` (or `global.cache-dir
+    false`): installs from that line on keep no cache. One pass per target, not one per install."""
     for _, step in shipped_steps(t):
-        if step.instruction.span.line > ins.span.line:
-            break
         prog, args = program(step)
+        if not prog.startswith("pip"):
+            continue
         values = [a.value.lower() for a in args]
-        if prog.startswith("pip") and values[:2] == ["config", "set"] and len(values) >= 4 and \
+        if values[:2] == ["config", "set"] and len(values) >= 4 and \
                 values[2] in ("global.no-cache-dir", "global.cache-dir", "install.no-cache-dir"):
-            return True
-    return False
+            return step.instruction.span.line
+    return None
+
+
+# With this many pip installs without a cache option in one stage, the fix sets ENV PIP_NO_CACHE_DIR=1
+# once, above the first, instead of adding --no-cache-dir to each.
+ENV_FIX_THRESHOLD = 3
 
 
 @check("ML301")
 def python_cache(t: Target) -> Iterator[Finding]:
+    found = list(_python_cache(t))
+    pip_by_stage: dict[int, list] = {}
+    for finding, step, action in found:
+        if action.manager == "pip" and step.instruction.json_args is None:
+            pip_by_stage.setdefault(step.instruction.stage, []).append(step)
+    first_of_stage = {stage: min(steps, key=lambda s: s.instruction.span.line).instruction
+                      for stage, steps in pip_by_stage.items()}  # once per stage, not once per finding
+    for finding, step, action in found:
+        ins = step.instruction
+        edits = ()
+        stage_steps = pip_by_stage.get(ins.stage, [])
+        if action.manager == "pip" and len(stage_steps) >= ENV_FIX_THRESHOLD:
+            first = first_of_stage[ins.stage]
+            edits = (Edit(at(_above_comments(t, first.span.line), 1), "ENV PIP_NO_CACHE_DIR=1\n"),)
+        else:
+            word = subcommand_word(step, "install") or subcommand_word(step, action.subcommand)
+            if word is not None and not step.command.nested:
+                edits = (insert_after(word, " --no-cache-dir" if action.manager == "pip" else " --no-cache"),)
+        yield replace(finding, edits=edits) if edits else finding
+
+
+def _above_comments(t: Target, line: int) -> int:
+    """The line to insert above, so that comments (and pragmas) above an instruction stay with it."""
+    lines = t.dockerfile.lines
+    while line > 1 and line - 2 < len(lines) and lines[line - 2].lstrip().startswith("#"):
+        line -= 1
+    return line
+
+
+def _python_cache(t: Target):
     path = t.dockerfile.path
+    config_line = _pip_config_no_cache_line(t)
+    cleared_memo: dict = {}
     for _, step in shipped_steps(t):
         action = step.action
         if not isinstance(action, Install) or action.manager not in ("pip", "uv"):
@@ -75,13 +121,13 @@ def python_cache(t: Target) -> Iterator[Finding]:
             continue
         if "--no-cache-dir" in action.options or _python_cache_mount(ins):
             continue
-        if action.manager == "pip" and _pip_config_no_cache(t, ins):
+        if action.manager == "pip" and config_line is not None and config_line <= ins.span.line:
             continue
         if action.manager == "pip" and _env_set(ins, "PIP_NO_CACHE_DIR"):
             continue
         if action.manager == "uv" and _env_set(ins, "UV_NO_CACHE"):
             continue
-        if _pip_cache_cleared(t, step):
+        if _pip_cache_cleared(t, step, cleared_memo):
             continue
         flag, env, where = (("--no-cache-dir", "PIP_NO_CACHE_DIR=1", "~/.cache/pip") if action.manager == "pip"
                             else ("--no-cache", "UV_NO_CACHE=1", "~/.cache/uv"))
@@ -89,7 +135,7 @@ def python_cache(t: Target) -> Iterator[Finding]:
         yield Finding("ML301", path, head,
                       f"`{action.manager}` keeps its download cache ({where}) in this layer: for ML wheels "
                       f"(torch, CUDA libraries) that is often gigabytes stored twice. Add `{flag}`, set "
-                      f"`ENV {env}`, or use `RUN --mount=type=cache,target=/root/.cache`.")
+                      f"`ENV {env}`, or use `RUN --mount=type=cache,target=/root/.cache`."), step, action
 
 
 def _rm_targets(s) -> list[tuple[str, object]]:
@@ -102,7 +148,8 @@ def _rm_targets(s) -> list[tuple[str, object]]:
 @check("ML302", "ML303")
 def apt(t: Target) -> Iterator[Finding]:
     path = t.dockerfile.path
-    config_says_no_recommends = any("Install-Recommends" in s.instruction.text for _, s in shipped_steps(t))
+    shipped = {id(s.instruction): s.instruction for _, s in shipped_steps(t)}  # each RUN once, not once per command
+    config_says_no_recommends = any("Install-Recommends" in ins.text for ins in shipped.values())
     for _, step in shipped_steps(t):
         prog, args = program(step)
         ins = step.instruction
@@ -110,10 +157,12 @@ def apt(t: Target) -> Iterator[Finding]:
         if isinstance(action, Install) and action.manager in APT_LIKE:
             if "--no-install-recommends" not in action.options and not config_says_no_recommends \
                     and "Install-Recommends" not in ins.text and action.packages:
+                word = subcommand_word(step, "install")
                 yield Finding("ML302", path, command_head(step, "install"),
                               f"`{action.manager} install` without `--no-install-recommends` also installs "
                               f"every recommended package (docs, X11 and font libraries, extra compilers): "
-                              f"often hundreds of MB in a CUDA image. Add `--no-install-recommends`.")
+                              f"often hundreds of MB in a CUDA image. Add `--no-install-recommends`.",
+                              edits=(insert_after(word, " --no-install-recommends"),) if word else ())
         if prog in ("apt-get", "apt") and args and any(a.value == "update" for a in args[:3]):
             if cache_mount(ins, "/var/lib/apt"):
                 continue
@@ -123,7 +172,26 @@ def apt(t: Target) -> Iterator[Finding]:
                 yield Finding("ML303", path, upd.span,
                               f"`{prog} update` leaves the package lists (/var/lib/apt/lists, 30-100 MB) in "
                               f"this layer; removing them in a later RUN does not shrink the image. End the "
-                              f"same RUN with `&& rm -rf /var/lib/apt/lists/*`.")
+                              f"same RUN with `&& rm -rf /var/lib/apt/lists/*`.",
+                              edits=_append_to_run(t, step, "rm -rf /var/lib/apt/lists/*", _installs_after(t, step)))
+
+
+def _installs_after(t: Target, step) -> bool:
+    """Whether the RUN installs with apt after this `apt-get update` (else a later RUN needs the lists)."""
+    after = False
+    for s in same_run(t, step):
+        if s is step:
+            after = True
+        elif after and isinstance(s.action, Install) and s.action.manager in APT_LIKE:
+            return True
+    return False
+
+
+def _append_to_run(t: Target, step, command: str, when: bool = True) -> tuple:
+    if not when:
+        return ()
+    where = run_end(t.steps, step.instruction)
+    return (Edit(where, f" && {command}"),) if where is not None else ()
 
 
 @check("ML304")
@@ -148,7 +216,8 @@ def conda_clean(t: Target) -> Iterator[Finding]:
             yield Finding("ML304", path, command_head(step, action.subcommand.split("-")[-1]),
                           f"`{action.manager} {action.subcommand.replace('-', ' ')}` leaves downloaded packages "
                           f"and tarballs (pkgs/ cache, often 1-3 GB with CUDA toolkits and MKL) in this layer. "
-                          f"End the same RUN with `&& {action.manager} clean -afy`.")
+                          f"End the same RUN with `&& {action.manager} clean -afy`.",
+                          edits=_append_to_run(t, step, f"{action.manager} clean -afy"))
 
 
 # --------------------------------------------------------------------------- CUDA images
@@ -198,7 +267,26 @@ def cuda_devel(t: Target) -> Iterator[Finding]:
                   f"the shipped stage is built on `{stage.base}`, a CUDA -devel image (compiler, headers, "
                   f"static libraries: about {gb:g} GB more than -runtime), and nothing in it compiles. Use "
                   f"`{ref.repository}:{runtime}` (or a base image) for the stage that ships, and keep -devel "
-                  f"in a builder stage if something needs nvcc.")
+                  f"in a builder stage if something needs nvcc.",
+                  edits=_runtime_edit(stage))
+
+
+def _runtime_edit(stage) -> tuple:
+    """-devel → -runtime in the FROM line, when the tag is written out (not an ARG) and has no digest."""
+    raw = stage.base_raw
+    if "$" in raw or "@" in raw or "devel" not in raw or stage.base_span.line != stage.base_span.end_line:
+        return ()
+    if stage.base_span.end_column - stage.base_span.column != len(raw):
+        return ()
+    repo, _, tag = raw.rpartition(":")
+    if parse_image_ref(repo + ":x").repository.lower() not in _RUNTIME_TWINS:
+        return ()
+    return (Edit(stage.base_span, f"{repo}:{tag.replace('devel', 'runtime')}"),)
+
+
+# Repositories that publish a -runtime tag for every -devel tag (others may not: no fix is offered).
+_RUNTIME_TWINS = frozenset({"nvidia/cuda", "docker.io/nvidia/cuda", "pytorch/pytorch", "docker.io/pytorch/pytorch",
+                            "nvcr.io/nvidia/cuda"})
 
 
 _CPU_INDEX = re.compile(r"/whl/(nightly/)?cpu|\+cpu")
@@ -283,26 +371,57 @@ def copy_then_chown(t: Target) -> Iterator[Finding]:
                                   f"`{prog} -R {word.value}` rewrites files that the {cp.ins.keyword} on line "
                                   f"{cp.ins.span.line} added: every changed file is stored again in this "
                                   f"layer, doubling the size of the copied code/models. Use "
-                                  f"`{cp.ins.keyword} {flag}=...` instead.")
+                                  f"`{cp.ins.keyword} {flag}=...` instead.",
+                                  edits=_chown_edits(t, step, prog, args, operands, cp, copied, target))
                     break
             else:
                 continue
             break
 
 
+def _chown_edits(t: Target, step, prog: str, args, operands, cp, copied, target: str) -> tuple:
+    """COPY --chown=OWNER (or --chmod=MODE) and the RUN removed, when the RUN is only that one command
+    on that one folder and exactly one earlier COPY put files there (unsafe: files later RUNs made
+    under the folder keep their owner)."""
+    ins = step.instruction
+    if ins.json_args is not None or ins.heredocs or len(same_run(t, step)) != 1 or len(operands) != 1:
+        return ()
+    if step.command.redirects or step.command.piped_to or step.command.piped_from or step.command.nested:
+        return ()
+    values = [a.value for a in args if not a.value.startswith("-")]
+    if len(values) != 2 or any(a.value not in ("-R", "--recursive") for a in args if a.value.startswith("-")):
+        return ()
+    value = values[0]
+    if "$" in value or (prog == "chmod" and not value.isdigit()):
+        return ()
+    users = [c for c in copied if c.ins.span.line < ins.span.line and
+             (_under(c.dest.rstrip("/") or "/", target) or _under(target, c.dest.rstrip("/") or "/"))]
+    if len(users) != 1 or users[0] is not cp or (cp.dest.rstrip("/") or "/") != target:
+        return ()
+    kw = cp.ins.span
+    flag = "--chown" if prog == "chown" else "--chmod"
+    return (Edit(at(kw.line, kw.column + len(cp.ins.keyword)), f" {flag}={value}"), delete_lines(ins.span))
+
+
 _SCRIPTS = (".sh", ".py", ".bash", ".txt", ".json", ".yaml", ".yml", ".cfg", ".conf")
 
 
-def _removes(t: Target, ins, made: str) -> bool:
-    """Whether a command of RUN ``ins`` removes ``made`` (or a folder above it)."""
-    for s in t.steps:
-        if s.instruction is not ins:
-            continue
-        for value, _ in _rm_targets(s):
-            target = posixpath.normpath(posixpath.join(t.workdir(ins), value.rstrip("*").rstrip("/") or "/"))
-            if target != "/" and _under(made, target):
-                return True
-    return False
+def _removes(t: Target, ins, made: str, memo: dict | None = None) -> bool:
+    """Whether a command of RUN ``ins`` removes ``made`` (or a folder above it); ``memo`` keeps each
+    RUN's removed paths, read once however many files the RUN creates."""
+    targets = memo.get(id(ins)) if memo is not None else None
+    if targets is None:
+        targets = []
+        for s in t.steps:
+            if s.instruction is not ins:
+                continue
+            for value, _ in _rm_targets(s):
+                target = posixpath.normpath(posixpath.join(t.workdir(ins), value.rstrip("*").rstrip("/") or "/"))
+                if target != "/":
+                    targets.append(target)
+        if memo is not None:
+            memo[id(ins)] = targets
+    return any(_under(made, target) for target in targets)
 
 
 def _created(t: Target):
@@ -345,7 +464,8 @@ def _created(t: Target):
 def deleted_later(t: Target) -> Iterator[Finding]:
     # what a RUN creates and removes itself is gone from its layer: only leftovers count
     everything = _created(t)
-    created = [c for c in everything if c[1].keyword != "RUN" or not _removes(t, c[1], c[0])]
+    memo: dict = {}
+    created = [c for c in everything if c[1].keyword != "RUN" or not _removes(t, c[1], c[0], memo)]
     if not created:
         return
     path = t.dockerfile.path

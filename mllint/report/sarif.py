@@ -85,13 +85,19 @@ def _location(f: Finding) -> dict:
 def _fixes(f: Finding) -> list[dict]:
     if not f.edits or f.span.line < 1:
         return []
+    by_path: dict[str, list] = {}
+    for e in f.edits:
+        if hasattr(e, "span"):  # a whole-file FileEdit (.dockerignore lines) has no region to replace
+            by_path.setdefault(e.path or f.path, []).append(e)
+    if not by_path:
+        return []
     return [{
         "description": {"text": f.fix or "Apply mllint's fix"},
         "artifactChanges": [{
-            "artifactLocation": artifact_location(f.path),
+            "artifactLocation": artifact_location(path),
             "replacements": [{"deletedRegion": _region(e.span), "insertedContent": {"text": e.text}}
-                             for e in f.edits],
-        }],
+                             for e in edits],
+        } for path, edits in by_path.items()],
     }]
 
 
