@@ -15,6 +15,7 @@ name with a few sample entries and a capped count instead of being walked.
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import re
@@ -43,8 +44,13 @@ def clean(path: str) -> str:
     return ("/" + joined) if rooted else (joined or ".")
 
 
-def _regex(pattern: str) -> re.Pattern[str]:
-    out = ["^"]
+# pattern tokens: a literal character, "?", "*" (within a folder), "**/" (any folders), "**" at the
+# end (anything), or a compiled one-character class
+_ONE, _STAR, _FOLDERS, _ANY = "?", "*", "**/", "**"
+
+
+def _tokens(pattern: str) -> list:
+    tokens: list = []
     i, n = 0, len(pattern)
     while i < n:
         ch = pattern[i]
@@ -54,36 +60,111 @@ def _regex(pattern: str) -> re.Pattern[str]:
                 i += 1
                 if i < n and pattern[i] == "/":
                     i += 1
-                out.append(".*" if i >= n else "(.*/)?")
+                tokens.append(_ANY if i >= n else _FOLDERS)
             else:
-                out.append("[^/]*")
+                tokens.append(_STAR)
         elif ch == "?":
-            out.append("[^/]")
-        elif ch in ".$+(){}|^":
-            out.append("\\" + ch)
+            tokens.append(_ONE)
         elif ch == "\\":
-            if i < n:
-                out.append(re.escape(pattern[i]))
-                i += 1
-            else:
-                out.append("\\\\")
+            tokens.append(("lit", pattern[i] if i < n else "\\"))
+            i += 1
         elif ch == "[":
             close = pattern.find("]", i + 1 if i < n and pattern[i] in "!^" else i)
             if close < 0:
-                out.append("\\[")
+                tokens.append(("lit", "["))
             else:
-                body = pattern[i:close]
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append("[" + body.replace("\\", "\\\\") + "]")
+                tokens.append(("class", _char_class(pattern[i:close])))
                 i = close + 1
         else:
-            out.append(ch)
-    out.append("$")
+            tokens.append(("lit", ch))
+    return tokens
+
+
+_cached_tokens = functools.lru_cache(maxsize=1024)(_tokens)
+
+
+def _char_class(body: str) -> re.Pattern[str]:
+    """``[...]`` as one regex class: every character escaped but ranges (no nested sets)."""
+    out, negate = [], body[:1] in ("!", "^")
+    i = 1 if negate else 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            i += 1
+            ch = body[i]
+        out.append("-" if ch == "-" and 0 < len(out) and i + 1 < len(body) else re.escape(ch))
+        i += 1
     try:
-        return re.compile("".join(out))
-    except re.error:
-        return re.compile("^" + re.escape(pattern) + "$")
+        return re.compile("[" + ("^" if negate else "") + "".join(out) + "]")
+    except re.error:  # a bad range such as [z-a]: matches nothing, as in Go
+        return re.compile("(?!)")
+
+
+def _regex(pattern: str) -> re.Pattern[str]:
+    out = ["^"]
+    for tok in _tokens(pattern):
+        if tok == _STAR:
+            out.append("[^/]*")
+        elif tok == _ONE:
+            out.append("[^/]")
+        elif tok == _ANY:
+            out.append(".*")
+        elif tok == _FOLDERS:
+            out.append("(.*/)?")
+        elif tok[0] == "lit":
+            out.append(re.escape(tok[1]))
+        else:
+            out.append(tok[1].pattern)
+    out.append("$")
+    return re.compile("".join(out))
+
+
+def _nfa_match(tokens: list, path: str) -> bool:
+    """Whether ``path`` matches the tokens, in time linear in len(path) * len(tokens): a regex of
+    many ``*`` backtracks exponentially (``*a*a*a*a*a*a*a*a*a*a*b`` on a long name)."""
+    n = len(tokens)
+
+    def closure(states: set[int]) -> set[int]:
+        todo = list(states)
+        while todo:
+            s = todo.pop()
+            i, loop = divmod(s, 2)
+            if not loop and i < n and tokens[i] in (_STAR, _ANY, _FOLDERS) and 2 * (i + 1) not in states:
+                states.add(2 * (i + 1))
+                todo.append(2 * (i + 1))
+        return states
+
+    states = closure({0})
+    for ch in path:
+        nxt: set[int] = set()
+        for s in states:
+            i, loop = divmod(s, 2)
+            if i >= n:
+                continue
+            tok = tokens[i]
+            if tok == _STAR:
+                if ch != "/":
+                    nxt.add(s)
+            elif tok == _ANY:
+                nxt.add(s)
+            elif tok == _FOLDERS:
+                nxt.add(2 * i + 1)
+                if ch == "/":
+                    nxt.add(2 * (i + 1))
+            elif loop:
+                pass
+            elif tok == _ONE:
+                if ch != "/":
+                    nxt.add(2 * (i + 1))
+            elif tok[0] == "lit":
+                if ch == tok[1]:
+                    nxt.add(2 * (i + 1))
+            elif tok[1].fullmatch(ch):
+                nxt.add(2 * (i + 1))
+        if not nxt:
+            return False
+        states = closure(nxt)
+    return 2 * n in states
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +175,8 @@ class Pattern:
     regex: re.Pattern[str] = field(compare=False, repr=False)
 
     def match(self, path: str) -> bool:
+        if self.text.count("*") > 2:  # the regex could backtrack for a very long time
+            return _nfa_match(_cached_tokens(self.text), path)
         return bool(self.regex.match(path))
 
 
@@ -151,11 +234,13 @@ class DockerIgnore:
 
 def find_dockerignore(dockerfile: Path, context: Path) -> Path | None:
     """``<Dockerfile>.dockerignore`` beside the Dockerfile wins over ``<context>/.dockerignore``."""
+    from .target import is_file  # counts a .dockerignore that --fix is about to create
+
     specific = dockerfile.with_name(dockerfile.name + ".dockerignore")
-    if specific.is_file():
+    if is_file(specific):
         return specific
     general = context / ".dockerignore"
-    return general if general.is_file() else None
+    return general if is_file(general) else None
 
 
 @dataclass(frozen=True)
@@ -200,7 +285,9 @@ class BuildContext:
                 self._ignore = None
             else:
                 try:
-                    self._ignore = DockerIgnore.parse(path.read_text(encoding="utf-8", errors="replace"), path)
+                    from .target import read_bytes
+
+                    self._ignore = DockerIgnore.parse(read_bytes(path).decode("utf-8", errors="replace"), path)
                 except OSError:
                     self._ignore = None
         return self._ignore  # type: ignore[return-value]

@@ -160,6 +160,6 @@ class Dockerfile:
         for s in self.stages:
             if s.name == name:
                 return s
-        if name.isdigit() and int(name) < len(self.stages):
+        if name.isascii() and name.isdigit() and len(name) < 10 and int(name) < len(self.stages):
             return self.stages[int(name)]
         return None

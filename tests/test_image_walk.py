@@ -159,6 +159,13 @@ def test_digest_and_size_are_verified(tmp_path):
     manifest = json.loads(mpath.read_text())
     manifest["layers"][0]["size"] += 1
     mpath.write_text(json.dumps(manifest))
+    with pytest.raises(MllintError, match="manifest sha256:.*digest mismatch"):  # the manifest is checked too
+        load_image(f"oci:{layout}")
+    data = json.dumps(manifest).encode()  # a consistent manifest that lies about the layer's size
+    new = hashlib.sha256(data).hexdigest()
+    (layout / "blobs/sha256" / new).write_bytes(data)
+    index["manifests"][0].update(digest="sha256:" + new, size=len(data))
+    (layout / "index.json").write_text(json.dumps(index))
     with pytest.raises(MllintError, match="size mismatch"):
         load_image(f"oci:{layout}")
     blob = layout / "blobs/sha256" / manifest["layers"][0]["digest"].split(":")[1]

@@ -519,7 +519,8 @@ def _expanded(word: Word | None, variables: Mapping[str, Variable]) -> str | Non
 
 
 def _int(word: Word | None) -> int | None:
-    return int(word.value) if word is not None and word.value.isdigit() else None
+    ok = word is not None and word.value.isascii() and word.value.isdigit() and len(word.value) < 10
+    return int(word.value) if ok else None
 
 
 def _is_project(text: str) -> bool:

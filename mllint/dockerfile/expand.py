@@ -17,6 +17,9 @@ from typing import Mapping
 
 from mllint.model import Variable
 
+_MAX_DEPTH = 100  # nested ${A:-${B:-...}} deeper than this stays literal (no RecursionError)
+_TRIM_MAX = 4096  # ${VAR#*pat} on a longer value is left untrimmed (each cut is a glob match)
+
 # BuildKit's processName: a run of digits ($1), one special parameter, or a word.
 _NAME = re.compile(r"\d+|[@*#?\-$!]|\w+")
 
@@ -59,6 +62,7 @@ class _Lexer:
         self.unquote = unquote
         self.plain, self.plain_in_quotes = _plain(escape)
         self.missing: dict[str, None] = {}  # an ordered set
+        self.depth = 0
 
     def word(self, stop: str | None) -> str:
         """Process up to ``stop`` (consumed) or the end of the text."""
@@ -139,6 +143,9 @@ class _Lexer:
 
     def _braced(self, start: int) -> str:
         """``${...}``; ``start`` is the offset of the ``$``."""
+        if self.depth >= _MAX_DEPTH:  # pathological nesting: the rest is kept as written
+            self.pos = len(self.text)
+            return self.text[start:]
         m = _NAME.match(self.text, self.pos + 1)
         if not m:  # ${} or ${:x}: not a substitution, keep the "$" literally
             return "$"
@@ -155,12 +162,20 @@ class _Lexer:
             self.pos += 1
             return self._modifier(name, op[0], null_is_unset=False)
         # unsupported (${VAR/a/b}, ${VAR:x}): leave it as written
-        self.word(stop="}")
+        self.depth += 1
+        try:
+            self.word(stop="}")
+        finally:
+            self.depth -= 1
         self.missing[name] = None
         return self.text[start : self.pos]
 
     def _modifier(self, name: str, op: str, null_is_unset: bool) -> str:
-        arg = self.word(stop="}")
+        self.depth += 1
+        try:
+            arg = self.word(stop="}")
+        finally:
+            self.depth -= 1
         var = self.variables.get(name)
         value = var.value if var is not None else None
         unset = value is None or (null_is_unset and value == "")
@@ -188,6 +203,12 @@ def _trim(value: str, pattern: str, op: str) -> str:
     longest = pattern.startswith(op)
     if longest:
         pattern = pattern[1:]
+    if not any(c in pattern for c in "*?["):  # a literal: no glob match per cut
+        if op == "#":
+            return value[len(pattern):] if value.startswith(pattern) else value
+        return value[: len(value) - len(pattern)] if value.endswith(pattern) else value
+    if len(value) > _TRIM_MAX:
+        return value
     cuts = range(len(value) + 1)
     if op == "#":
         for i in reversed(cuts) if longest else cuts:

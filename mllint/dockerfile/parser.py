@@ -571,7 +571,7 @@ class _Builder:
         name = base.lower()
         if name in self.stage_names:
             return self.stage_names[name]
-        if name.isdigit() and int(name) < len(self.drafts):
+        if name.isascii() and name.isdigit() and len(name) < 10 and int(name) < len(self.drafts):  # not "²"
             return int(name)
         return None
 

@@ -21,8 +21,8 @@ LAYER_KEYWORDS = ("RUN", "COPY", "ADD", "WORKDIR")
 
 
 def inspect(reference: str, platform: str | None = None, insecure: tuple[str, ...] = (),
-            verify: bool = True) -> ImageFacts:
-    image = load_image(reference, platform, insecure, verify)
+            verify: bool = True, max_uncompressed: int | None = None) -> ImageFacts:
+    image = load_image(reference, platform, insecure, verify, max_uncompressed)
     return build_facts(reference, image.config, image.scans)
 
 

@@ -24,7 +24,13 @@ from .sources import (INDEX_TYPES, JSON_MAX, MANIFEST_TYPES, Image, _json, _laye
 
 DOCKER_HUB = "registry-1.docker.io"
 ACCEPT = ", ".join(MANIFEST_TYPES + INDEX_TYPES)
-TIMEOUT = 60
+TIMEOUT = 60  # seconds without a byte from the server (connect, headers, each read)
+RETRIES = 3  # GETs answered 429/502/503/504 or reset before any answer are tried again, this many times
+BACKOFF = 1.0  # seconds before the first retry, doubled each time (Retry-After is honoured up to RETRY_AFTER_MAX)
+RETRY_AFTER_MAX = 30.0
+_RETRY_STATUS = (429, 502, 503, 504)
+_STATUS_WORDS = {401: "not authorized; `docker login` first", 403: "access denied (HTTP 403)",
+                 404: "not found in the registry", 429: "rate limited by the registry (HTTP 429), even after retries"}
 
 
 @dataclass
@@ -92,13 +98,34 @@ class Client:
     basic: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    scheme: str | None = None  # https, or http for an --insecure-registry host that does not speak TLS
+
     def _conn(self, scheme: str, netloc: str) -> http.client.HTTPConnection:
         if scheme == "http":
             return http.client.HTTPConnection(netloc, timeout=TIMEOUT)
-        return http.client.HTTPSConnection(netloc, timeout=TIMEOUT, context=ssl.create_default_context())
+        context = ssl.create_default_context()
+        if self.insecure and netloc == self.ref.registry:  # --insecure-registry: TLS without verification
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        return http.client.HTTPSConnection(netloc, timeout=TIMEOUT, context=context)
 
     def base(self) -> str:
-        return f"{'http' if self.insecure else 'https'}://{self.ref.registry}"
+        if self.scheme is None:
+            self.scheme = self._probe() if self.insecure else "https"
+        return f"{self.scheme}://{self.ref.registry}"
+
+    def _probe(self) -> str:
+        """As Docker does for an insecure registry: TLS (unverified) when the host speaks it, else http."""
+        conn = self._conn("https", self.ref.registry)
+        try:
+            conn.connect()
+            return "https"
+        except (ssl.SSLError, ConnectionResetError, http.client.HTTPException):
+            return "http"
+        except OSError:
+            return "http"  # unreachable either way: the request says so
+        finally:
+            conn.close()
 
     def _auth_header(self) -> dict:
         if self.token:
@@ -134,24 +161,55 @@ class Client:
             send = dict(headers)
             if parts.netloc != origin:
                 send.pop("Authorization", None)  # never leak the registry token to blob storage
-            conn = self._conn(parts.scheme, parts.netloc)
-            target = parts.path + (f"?{parts.query}" if parts.query else "")
-            try:
-                conn.request("GET", target or "/", headers=send)
-                resp = conn.getresponse()
-            except (OSError, http.client.HTTPException) as exc:
-                conn.close()
-                raise MllintError(f"cannot reach the registry at {parts.netloc}: {exc}", self.where) from None
+            resp = self._get(parts, send)
             if resp.status in (301, 302, 303, 307, 308):
                 location = resp.getheader("Location")
-                resp.read()
-                conn.close()
+                resp.read(1 << 16)
+                resp.close()
                 if not location:
                     raise MllintError("a redirect without Location", self.where)
-                url = urllib.parse.urljoin(url, location)
+                new = urllib.parse.urljoin(url, location)
+                if parts.scheme == "https" and urllib.parse.urlsplit(new).scheme == "http":
+                    raise MllintError(f"refusing a redirect from https to plain http ({_host(new)})", self.where)
+                url = new
                 continue
             return resp
         raise MllintError("too many redirects", self.where)
+
+    def _get(self, parts: urllib.parse.SplitResult, headers: dict) -> http.client.HTTPResponse:
+        """One GET; a GET is safe to repeat, so a reset connection, 429 and 502/503/504 are retried
+        with exponential backoff (Retry-After honoured, capped). Timeouts are not retried: a server
+        that accepts and never answers costs TIMEOUT once, not RETRIES times."""
+        import time
+
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        delay = BACKOFF
+        for attempt in range(RETRIES + 1):
+            conn = self._conn(parts.scheme, parts.netloc)
+            try:
+                conn.request("GET", target or "/", headers=headers)
+                resp = conn.getresponse()
+            except (TimeoutError, ssl.SSLError) as exc:
+                conn.close()
+                what = "timed out" if isinstance(exc, TimeoutError) else f"TLS failed: {_tls_reason(exc)}"
+                raise MllintError(f"cannot reach the registry at {parts.netloc}: {what}", self.where) from None
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                if attempt < RETRIES and isinstance(exc, (ConnectionResetError, http.client.RemoteDisconnected,
+                                                          ConnectionRefusedError)):
+                    time.sleep(delay)
+                    delay *= 2
+                    continue
+                raise MllintError(f"cannot reach the registry at {parts.netloc}: {exc}", self.where) from None
+            if resp.status in _RETRY_STATUS and attempt < RETRIES:
+                wait = _retry_after(resp.getheader("Retry-After"), delay)
+                resp.read(1 << 16)
+                conn.close()
+                time.sleep(wait)
+                delay *= 2
+                continue
+            return resp
+        return resp
 
     def _authenticate(self, challenge: str) -> None:
         scheme, _, params = challenge.partition(" ")
@@ -192,24 +250,74 @@ class Client:
             raise MllintError("the token service sent no token", self.where)
         self.token = token
 
-    def get_json(self, path: str, accept: str | None, what: str, digest: str | None = None) -> dict:
+    def get_json(self, path: str, accept: str | None, what: str, digest: str | None = None,
+                 size: int | None = None) -> dict:
         resp = self.request(path, accept)
-        if resp.status == 404:
-            resp.close()
-            raise MllintError(f"{what} not found in the registry", self.where)
-        if resp.status == 401:
-            resp.close()
-            raise MllintError(f"{what}: not authorized; `docker login` first", self.where)
         if resp.status != 200:
             resp.close()
-            raise MllintError(f"{what}: the registry answered HTTP {resp.status}", self.where)
-        body = resp.read(JSON_MAX + 1)
-        resp.close()
+            raise MllintError(f"{what}{' ' if resp.status == 404 else ': '}{status_message(resp.status)}", self.where)
+        length = resp.getheader("Content-Length")
+        if length and length.isdigit() and int(length) > JSON_MAX:
+            resp.close()
+            raise MllintError(f"{what} is too large ({length} bytes; at most {JSON_MAX})", self.where)
+        body = _read_bounded(resp, JSON_MAX + 1, self.where, what)
         if len(body) > JSON_MAX:
-            raise MllintError(f"{what} is too large", self.where)
+            raise MllintError(f"{what} is too large (more than {JSON_MAX} bytes)", self.where)
         if digest and digest.startswith("sha256:") and "sha256:" + hashlib.sha256(body).hexdigest() != digest:
-            raise MllintError(f"{what}: digest mismatch (expected {digest})", self.where)
+            raise MllintError(f"{what} {digest}: digest mismatch: the registry sent bytes hashing to "
+                              f"sha256:{hashlib.sha256(body).hexdigest()}", self.where)
+        if isinstance(size, int) and not isinstance(size, bool) and size != len(body):
+            raise MllintError(f"{what} {digest}: size mismatch: the descriptor says {size} bytes, "
+                              f"the registry sent {len(body)}", self.where)
         return _json(body, what, self.where)
+
+
+def status_message(status: int) -> str:
+    if status in _STATUS_WORDS:
+        return _STATUS_WORDS[status]
+    if status >= 500:
+        return f"the registry failed (HTTP {status}), even after retries" if status in _RETRY_STATUS else \
+            f"the registry failed (HTTP {status})"
+    return f"the registry answered HTTP {status}"
+
+
+def _read_bounded(resp, limit: int, where: str, what: str) -> bytes:
+    """At most ``limit`` bytes, within a total deadline: a server trickling a byte at a time
+    cannot hold mllint for ever."""
+    import time
+
+    deadline = time.monotonic() + 5 * TIMEOUT
+    parts, got = [], 0
+    try:
+        while got < limit:
+            data = resp.read1(min(1 << 16, limit - got)) if hasattr(resp, "read1") else resp.read(limit - got)
+            if not data:
+                break
+            parts.append(data)
+            got += len(data)
+            if time.monotonic() > deadline:
+                raise MllintError(f"{what}: the registry is sending too slowly", where)
+    except (OSError, http.client.HTTPException) as exc:
+        raise MllintError(f"{what}: the connection failed: {exc}", where) from None
+    finally:
+        resp.close()
+    return b"".join(parts)
+
+
+def _host(url: str) -> str:
+    return urllib.parse.urlsplit(url).netloc
+
+
+def _tls_reason(exc: ssl.SSLError) -> str:
+    reason = getattr(exc, "verify_message", None) or getattr(exc, "reason", None) or str(exc)
+    return f"{reason} (use --insecure-registry HOST for a registry with a self-signed certificate)"
+
+
+def _retry_after(value: str | None, default: float) -> float:
+    try:
+        return min(max(float(value), 0.0), RETRY_AFTER_MAX) if value else default
+    except ValueError:
+        return default
 
 
 class _Body:
@@ -217,7 +325,10 @@ class _Body:
         self.resp = resp
 
     def read(self, n: int) -> bytes:
-        return self.resp.read(n)
+        try:
+            return self.resp.read(n)
+        except (OSError, http.client.HTTPException) as exc:  # a truncated body, a reset, a stalled server
+            raise MllintError(f"the blob download failed: {exc.__class__.__name__}: {exc}") from None
 
     def close(self) -> None:
         self.resp.close()
@@ -232,16 +343,17 @@ def load_registry(text: str, platform: str | None, insecure: tuple[str, ...], wh
                             ref.reference if ref.reference.startswith("sha256:") else None)
     manifest = _pick_manifest(first, platform, None, where,
                               lambda d: client.get_json(f"/v2/{repo}/manifests/{d.get('digest')}", ACCEPT,
-                                                        "manifest", d.get("digest")))
+                                                        "manifest", d.get("digest"), d.get("size")))
     cfg_desc, blobs = _layers_of(manifest, where)
-    config = client.get_json(f"/v2/{repo}/blobs/{cfg_desc.get('digest')}", None, "config", cfg_desc.get("digest"))
+    config = client.get_json(f"/v2/{repo}/blobs/{cfg_desc.get('digest')}", None, "config", cfg_desc.get("digest"),
+                             cfg_desc.get("size"))
 
     def opener(digest: str):
         def open_():
             resp = client.request(f"/v2/{repo}/blobs/{digest}")
             if resp.status != 200:
                 resp.close()
-                raise MllintError(f"blob {digest}: the registry answered HTTP {resp.status}", where)
+                raise MllintError(f"blob {digest}: {status_message(resp.status)}", where)
             return _Body(resp), None
 
         return open_

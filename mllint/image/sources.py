@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable
 
 from ..errors import MllintError
-from .walk import CHUNK, LayerScan, MemberReader, _Chunks, headers, scan_blob, scan_file_window
+from .walk import _MAX_UNCOMPRESSED, CHUNK, DecompressionLimit, LayerScan, MemberReader, _Chunks, headers, scan_blob, scan_file_window
 
 INDEX_TYPES = ("application/vnd.oci.image.index.v1+json",
                "application/vnd.docker.distribution.manifest.list.v2+json")
@@ -93,6 +93,12 @@ def scan_parallel(opens: list[Callable[[], tuple[BinaryIO, int | None]]], blobs:
     verify = _VERIFY[0]
 
     def one(i: int) -> LayerScan:
+        try:
+            return _one(i)
+        except DecompressionLimit as exc:  # name the layer by the digest the manifest gives it
+            raise MllintError(f"layer {i + 1} ({blobs[i].digest}): {exc.message}", where) from None
+
+    def _one(i: int) -> LayerScan:
         opened = opens[i]()
         if isinstance(opened, Window):
             try:
@@ -156,6 +162,22 @@ def _platform_matches(p: dict, parts: list[str]) -> bool:
     return len(parts) < 3 or p.get("variant") == parts[2]
 
 
+def checked(data: bytes, desc: dict, what: str, where: str) -> bytes:
+    """``data`` read by a descriptor: its size and sha256 digest must be the descriptor's, else the
+    blob is refused, naming the digest."""
+    import hashlib
+
+    digest, size = desc.get("digest"), desc.get("size")
+    if isinstance(size, int) and not isinstance(size, bool) and size != len(data):
+        raise MllintError(f"{what} {digest}: size mismatch: the descriptor says {size} bytes, "
+                          f"the blob has {len(data)}", where)
+    if isinstance(digest, str) and digest.startswith("sha256:"):
+        got = "sha256:" + hashlib.sha256(data).hexdigest()
+        if got != digest:
+            raise MllintError(f"{what} {digest}: digest mismatch: the blob hashes to {got}", where)
+    return data
+
+
 def _layers_of(manifest: dict, where: str) -> tuple[dict, list[Blob]]:
     config = manifest.get("config")
     layers = manifest.get("layers")
@@ -194,10 +216,11 @@ def load_oci_dir(root: Path, ref: str | None, platform: str | None, where: str) 
         raise MllintError("not an OCI image layout (no oci-layout and index.json)", where)
     index = _json(_read_small(root / "index.json", where), "index.json", where)
     manifest = _pick_manifest(index, platform, ref, where,
-                              lambda d: _json(_read_small(_blob_path(root, d.get("digest"), where), where),
-                                              "manifest", where))
+                              lambda d: _json(checked(_read_small(_blob_path(root, d.get("digest"), where), where),
+                                                      d, "manifest", where), "manifest", where))
     cfg_desc, blobs = _layers_of(manifest, where)
-    config = _json(_read_small(_blob_path(root, cfg_desc.get("digest"), where), where), "config", where)
+    config = _json(checked(_read_small(_blob_path(root, cfg_desc.get("digest"), where), where), cfg_desc,
+                           "config", where), "config", where)
 
     def opener(blob: Blob):
         path = _blob_path(root, blob.digest, where)
@@ -254,7 +277,11 @@ class _Archive:
         m = self.members.get(_member_name(name))
         if m is None:
             raise MllintError(f"the archive has no {name}", self.where)
+        hops = 0
         while m.islnk() or m.issym():  # docker save links identical layers
+            hops += 1
+            if hops > 40:  # as the kernel's ELOOP: a hostile archive may link members in a circle
+                raise MllintError(f"{name} links in a loop", self.where)
             target = self.members.get(_member_name(m.linkname if m.islnk() else
                                                    os.path.normpath(os.path.join(os.path.dirname(m.name),
                                                                                  m.linkname))))
@@ -323,9 +350,11 @@ def load_oci_archive(path: Path, ref: str | None, platform: str | None, where: s
 
     index = _json(archive.small("index.json"), "index.json", where)
     manifest = _pick_manifest(index, platform, ref, where,
-                              lambda d: _json(archive.small(blob_name(d.get("digest"))), "manifest", where))
+                              lambda d: _json(checked(archive.small(blob_name(d.get("digest"))), d, "manifest", where),
+                                              "manifest", where))
     cfg_desc, blobs = _layers_of(manifest, where)
-    config = _json(archive.small(blob_name(cfg_desc.get("digest"))), "config", where)
+    config = _json(checked(archive.small(blob_name(cfg_desc.get("digest"))), cfg_desc, "config", where),
+                   "config", where)
     scans = scan_parallel([archive.opener(blob_name(b.digest)) for b in blobs], blobs, where)
     return Image(where, config, scans)
 
@@ -455,14 +484,19 @@ def _split_path_ref(rest: str) -> tuple[str, str | None]:
 
 
 def load_image(reference: str, platform: str | None = None, insecure: tuple[str, ...] = (),
-               verify: bool = True) -> Image:
+               verify: bool = True, max_uncompressed: int | None = None) -> Image:
     """Open ``reference`` and scan its layers. Errors are MllintErrors naming the reference.
-    ``verify=False`` skips hashing the uncompressed layers of local files (sizes are still checked)."""
+    ``verify=False`` skips hashing the uncompressed layers of local files (sizes are still checked);
+    ``max_uncompressed`` bounds what one compressed layer may inflate to (default 64 GiB)."""
+    from .walk import DEFAULT_MAX_UNCOMPRESSED
+
     _VERIFY[0] = verify
+    _MAX_UNCOMPRESSED[0] = max_uncompressed or DEFAULT_MAX_UNCOMPRESSED
     try:
         return _load_image(reference, platform, insecure)
     finally:
         _VERIFY[0] = True
+        _MAX_UNCOMPRESSED[0] = DEFAULT_MAX_UNCOMPRESSED
 
 
 def _load_image(reference: str, platform: str | None, insecure: tuple[str, ...]) -> Image:

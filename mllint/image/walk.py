@@ -25,6 +25,12 @@ from ..errors import MllintError
 CHUNK = 1 << 20  # raw read size
 OUT_CHUNK = 4 << 20  # at most this much decompressed output per step
 SMALL_FILE_MAX = 8 << 20  # larger "interesting" files are not read (an 8 MiB dpkg status is huge)
+DEFAULT_MAX_UNCOMPRESSED = 64 << 30  # a compressed layer that inflates past this is a bomb
+_MAX_UNCOMPRESSED = [DEFAULT_MAX_UNCOMPRESSED]  # set per run: config limits.max-layer-uncompressed-gb
+
+
+class DecompressionLimit(MllintError):
+    """A compressed layer inflates past the configured limit (``limits.max-layer-uncompressed-gb``)."""
 
 # entry kinds
 FILE, DIR, SYMLINK, HARDLINK, OTHER, WHITEOUT, OPAQUE = "f", "d", "l", "h", "o", "w", "q"
@@ -306,6 +312,8 @@ def headers(chunks: _Chunks) -> Iterator[tuple[str, bytes, int, int]]:
             raise MllintError("not a tar archive (bad header checksum)")  # ustar magic: trusted as a header
         typeflag = hdr[156:157]
         size = _octal(hdr[124:136])
+        if size < 0:  # base-256 can say so; a negative size would move the reader backwards forever
+            raise MllintError("not a tar archive (negative member size)")
         padded = (size + 511) & ~511
         if typeflag in (b"x", b"g", b"L", b"K"):
             data = chunks.take(padded)[:size]
@@ -333,6 +341,8 @@ def headers(chunks: _Chunks) -> Iterator[tuple[str, bytes, int, int]]:
                     padded = (size + 511) & ~511
                 except ValueError:
                     pass
+                if size < 0:
+                    raise MllintError("not a tar archive (negative member size in a pax header)")
         yield name, typeflag, size, padded
 
 
@@ -534,6 +544,8 @@ def scan_blob(fh: BinaryIO, *, limit: int | None = None, want_uncompressed_diges
         compression, it = "zstd", _zstd_chunks(reader, first)
     else:
         compression, it = "none", _raw_chunks(reader, first)
+    if compression != "none":
+        it = _bounded(it, _MAX_UNCOMPRESSED[0], compression)
     usha = hashlib.sha256() if (want_uncompressed_digest and compression != "none") else None
     chunks = _Chunks(it, usha)
     scan = LayerScan("", 0, None, 0, compression)
@@ -549,6 +561,19 @@ def scan_blob(fh: BinaryIO, *, limit: int | None = None, want_uncompressed_diges
     return scan
 
 
+def _bounded(it: Iterator[bytes], limit: int, compression: str) -> Iterator[bytes]:
+    """Decompressed chunks, stopping with DecompressionLimit past ``limit`` bytes: memory is
+    bounded by the chunk sizes anyway, this bounds the time a gzip or zstd bomb can take."""
+    total = 0
+    for out in it:
+        total += len(out)
+        if total > limit:
+            raise DecompressionLimit(f"the {compression} stream inflates to more than {limit} bytes "
+                                     f"(a decompression bomb?); raise limits.max-layer-uncompressed-gb "
+                                     f"in the config if the layer is genuine")
+        yield out
+
+
 def _walk(chunks: _Chunks, scan: LayerScan, first: bytes, reader: _HashingReader, where: str,
           compression: str) -> None:
     try:
@@ -557,6 +582,8 @@ def _walk(chunks: _Chunks, scan: LayerScan, first: bytes, reader: _HashingReader
         chunks.drain()
     except (zlib.error, EOFError, OSError) as exc:
         raise MllintError(f"{where}: cannot read the {compression} stream: {exc}") from None
+    except DecompressionLimit:
+        raise
     except Exception as exc:
         if exc.__class__.__name__ in ("ZstdError", "IsalError"):
             raise MllintError(f"{where}: cannot read the {compression} stream: {exc}") from None
