@@ -31,6 +31,23 @@ class _DefaultToCheck(click.Group):
         return super().parse_args(ctx, args)
 
 
+def _rule_and_baseline_options(select, ignore, baseline_file) -> dict:
+    """The Options both `check` and `image` take from --select, --ignore and --baseline."""
+    from .rules import match_ids
+
+    known = None
+    if baseline_file is not None:
+        from .baseline import load
+
+        known = load(baseline_file)
+    return {
+        "select": frozenset(match_ids(_split_ids(select), what="--select")) if select else None,
+        "ignore": frozenset(match_ids(_split_ids(ignore), what="--ignore")) if ignore else frozenset(),
+        "baseline": known,
+        "baseline_file": str(baseline_file) if baseline_file is not None else None,
+    }
+
+
 def _split_ids(values: tuple[str, ...]) -> list[str]:
     return [v for value in values for v in value.replace(",", " ").split()]
 
@@ -117,15 +134,9 @@ def check(paths, fmt, output, fail_level, select, ignore, config_file, context, 
           digests_from=(), insecure=()):
     """Lint Dockerfiles (and the folders holding them) with their build context."""
     from .lint import Linter, Options
-    from .rules import match_ids
 
     outputs = _outputs(fmt, output)
     try:
-        known = None
-        if baseline_file is not None:
-            from .baseline import load
-
-            known = load(baseline_file)
         if context is not None and not context.is_dir():
             raise MllintError("build context folder not found", str(context))
         drivers, gpus = _fleet(drivers, gpus, detect_host)
@@ -136,11 +147,8 @@ def check(paths, fmt, output, fail_level, select, ignore, config_file, context, 
             profile=profile,
             drivers=tuple(drivers) or None,
             gpus=tuple(gpus) or None,
-            select=frozenset(match_ids(_split_ids(select), what="--select")) if select else None,
-            ignore=frozenset(match_ids(_split_ids(ignore), what="--ignore")) if ignore else frozenset(),
+            **_rule_and_baseline_options(select, ignore, baseline_file),
             fail_level=fail_level,
-            baseline=known,
-            baseline_file=str(baseline_file) if baseline_file is not None else None,
         )
         if pin_from is not None:
             from dataclasses import replace as _replace
@@ -349,25 +357,16 @@ def image(reference, dockerfile, target_stage, platform, insecure, fmt, output, 
     docker-daemon:NAME:TAG, docker://REGISTRY/REPO:TAG, or a bare path or name:tag."""
     from .image.lint import describe, inspect, lint_image
     from .lint import Options
-    from .rules import match_ids
 
     outputs = _outputs(fmt, output)
     try:
-        known = None
-        if baseline_file is not None:
-            from .baseline import load
-
-            known = load(baseline_file)
         if dockerfile is not None and not dockerfile.is_file():
             raise MllintError("no such Dockerfile", str(dockerfile))
         options = Options(
             config_file=config_file,
             target=target_stage,
-            select=frozenset(match_ids(_split_ids(select), what="--select")) if select else None,
-            ignore=frozenset(match_ids(_split_ids(ignore), what="--ignore")) if ignore else frozenset(),
+            **_rule_and_baseline_options(select, ignore, baseline_file),
             fail_level=fail_level,
-            baseline=known,
-            baseline_file=str(baseline_file) if baseline_file is not None else None,
         )
         from .lint import Linter
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import MllintError
-from .findings import Edit, FileEdit, Finding
+from .findings import FileEdit, Finding
 
 _EOL = re.compile(r"\r\n|\r|\n")
 BOM = "\ufeff"

@@ -18,7 +18,7 @@ from ..knowledge import normalize_pypi
 from ..model import Span
 from ..target import Target
 from ._common import (CONDA_LIKE, OS_LIKE, PIP_LIKE, arg_words, artifact_folder_stop, copies, expanded,
-                      program, same_run, shipped_steps, shown)
+                      program, same_run, shown)
 
 _EXTRAS = re.compile(r"\[([^\]]*)\]")
 
@@ -199,9 +199,9 @@ def jupyter(t: Target) -> Iterator[Finding]:
                 if ins.keyword == "RUN" and "jupyter" not in text:
                     continue
                 yield Finding("ML204", path, ins.source.span(m.start(), m.end()),
-                              f"Jupyter is started with an empty token/password: anyone who can reach the "
-                              f"port can run code in the container (and read mounted data and credentials). "
-                              f"Keep the token (pass it at run time) or bind to 127.0.0.1 only.")
+                              "Jupyter is started with an empty token/password: anyone who can reach the "
+                              "port can run code in the container (and read mounted data and credentials). "
+                              "Keep the token (pass it at run time) or bind to 127.0.0.1 only.")
                 break  # token and password off on one line: one finding
 
 

@@ -390,10 +390,10 @@ def root_user(t: Target) -> Iterator[Finding]:
         frm = stage.instructions[0]
         first_line = frm.text.split("\n", 1)[0]
         yield Finding("ML508", path, frm.source.span(0, len(first_line.rstrip())),
-                      f"the shipped stage never sets USER, so the model server runs as root: a bug in the "
-                      f"server, a pickle-based model file or a malicious request gets root in the container "
-                      f"(and on the host after a breakout). Add `RUN useradd -r -u 10001 app` and "
-                      f"`USER 10001` before CMD.")
+                      "the shipped stage never sets USER, so the model server runs as root: a bug in the "
+                      "server, a pickle-based model file or a malicious request gets root in the container "
+                      "(and on the host after a breakout). Add `RUN useradd -r -u 10001 app` and "
+                      "`USER 10001` before CMD.")
         return
     user = expanded(arg_words(last)[0], last) if arg_words(last) else ""
     if user.lower() in _ROOT:
