@@ -13,6 +13,7 @@ import os
 import re
 import stat
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,6 +68,17 @@ def offset(text_lines: tuple[list[int], list[int]], line: int, column: int) -> i
 
 
 # --------------------------------------------------------------------------- choosing edits
+
+
+def _stale(f: Finding, path: str, text: str, tl: tuple[list[int], list[int]]) -> bool:
+    """Whether the file no longer holds the line the finding was made on: another process (a
+    concurrent `mllint --fix`, an editor) changed it after it was linted, so the edit's positions
+    would land on other text. Redacted snippets cannot be compared and are trusted."""
+    if f.path != path or not f.snippet or "***" in f.snippet:
+        return False
+    starts, ends = tl
+    n = f.span.line
+    return not (0 < n <= len(starts)) or text[starts[n - 1]:ends[n - 1]] != f.snippet
 
 
 def _edit_path(f: Finding, e) -> str:
@@ -144,6 +156,9 @@ def plan(findings: list[Finding], rules, unsafe: bool = False, verify=None) -> F
                 why = f"{path}: no such file"
                 break
             tl = lines[path]
+            if _stale(f, path, texts[path][1], tl):
+                why = f"{path} changed after it was linted (another mllint --fix?): run again"
+                break
             start = offset(tl, e.span.line, e.span.column)
             end = offset(tl, e.span.end_line, e.span.end_column)
             resolved.append((path, (start, max(start, end), e.text)))
@@ -398,7 +413,33 @@ def _worse(before, after, changes: list[FileChange]) -> list[FileChange]:
     return worse
 
 
+@contextmanager
+def _one_fixer_at_a_time(write_files: bool):
+    """Concurrent `mllint --fix` runs (pre-commit starts several) take turns from lint to write: a
+    run that linted a file another one then rewrote would place its edits at stale positions."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: the stale-line check in plan() is the only guard
+        yield
+        return
+    if not write_files:
+        yield
+        return
+    lock = Path(tempfile.gettempdir()) / f"mllint-fix-{os.getuid()}.lock"
+    with open(lock, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def run(make_linter, paths: list, unsafe: bool = False, write_files: bool = True) -> FixOutcome:
+    with _one_fixer_at_a_time(write_files):
+        return _run(make_linter, paths, unsafe, write_files)
+
+
+def _run(make_linter, paths: list, unsafe: bool, write_files: bool) -> FixOutcome:
     """Lint, apply fixes, lint again, until nothing changes. Each pass lints the fixed text before
     writing it: a file that would end with more findings (or errors) keeps its old text.
     ``make_linter()`` gives a fresh Linter (files are read again after each pass). With ``write_files`` False (``--diff``) nothing is

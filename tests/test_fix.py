@@ -330,3 +330,12 @@ def test_a_fix_that_makes_its_file_worse_is_not_written(tmp_path, monkeypatch):
     outcome = run(lambda: Linter(Options(select=frozenset({"ML103"}))), [df])
     assert df.read_text() == before
     assert outcome.fixed == 0 and any("more findings than before" in d for d in outcome.dropped)
+
+
+def test_a_file_changed_after_linting_is_not_edited_at_stale_positions(tmp_path):
+    df = write_context(tmp_path, "FROM python:3.11.9\nRUN pip install -r requirements.txt\n")
+    findings = Linter(Options(select=frozenset({"ML301"}))).run([df]).findings
+    assert findings and findings[0].edits
+    df.write_text("FROM python:3.11.9\nRUN pip install --no-cache-dir -r requirements.txt\n")  # fixed meanwhile
+    p = plan(findings, all_rules())
+    assert p.changes == [] and "changed after it was linted" in p.dropped[0][1]
