@@ -76,6 +76,21 @@ def safe(message: str) -> str:
     return printable(message)
 
 
+def _rule_selection(fn):
+    """--fail-level, --select, --ignore and --config, as `check` and `image` both take them."""
+    for option in reversed((
+        click.option("--fail-level", type=click.Choice(SEVERITIES),
+                     help="Exit 1 when a finding is at or above this severity [config, else: warning]."),
+        click.option("--select", multiple=True, metavar="IDS",
+                     help="Only these rules (ids or prefixes, comma-separated)."),
+        click.option("--ignore", multiple=True, metavar="IDS", help="Skip these rules (added to the config's)."),
+        click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+                     help="Use this .mllint.yaml or pyproject.toml instead of searching upward."),
+    )):
+        fn = option(fn)
+    return fn
+
+
 @click.group(cls=_DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="mllint")
 def main() -> None:
@@ -93,12 +108,7 @@ def main() -> None:
               help="Report and fail only on findings not recorded in this baseline file.")
 @click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False),
               help="Record every current finding in this baseline file and exit 0 (2 on input errors).")
-@click.option("--fail-level", type=click.Choice(SEVERITIES),
-              help="Exit 1 when a finding is at or above this severity [config, else: warning].")
-@click.option("--select", multiple=True, metavar="IDS", help="Only these rules (ids or prefixes, comma-separated).")
-@click.option("--ignore", multiple=True, metavar="IDS", help="Skip these rules (added to the config's).")
-@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Use this .mllint.yaml or pyproject.toml instead of searching upward.")
+@_rule_selection
 @click.option("--context", type=click.Path(path_type=Path, file_okay=False),
               help="Build context folder [default: the Dockerfile's folder].")
 @click.option("--target", "target_stage", metavar="STAGE", help="The stage that ships [default: the last].")
@@ -339,12 +349,7 @@ def _write_atomic(path: Path, text: str) -> None:
               help=f"Output format ({'|'.join(REPORT_FORMATS)}) [default: text]; repeatable as for check.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the report of the --format without FILE to FILE.")
-@click.option("--fail-level", type=click.Choice(SEVERITIES),
-              help="Exit 1 when a finding is at or above this severity [config, else: warning].")
-@click.option("--select", multiple=True, metavar="IDS", help="Only these rules (ids or prefixes, comma-separated).")
-@click.option("--ignore", multiple=True, metavar="IDS", help="Skip these rules (added to the config's).")
-@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Use this .mllint.yaml or pyproject.toml instead of searching upward.")
+@_rule_selection
 @click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Report and fail only on findings not recorded in this baseline file.")
 @click.option("--facts", "show_facts", is_flag=True, help="Print the image facts (layers, packages, CUDA) to stderr.")
