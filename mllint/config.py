@@ -98,6 +98,22 @@ def _normalize_keys(data: Mapping[str, Any]) -> dict[str, Any]:
     return {str(k).replace("_", "-"): v for k, v in data.items()}
 
 
+def _table(data: Mapping[str, Any], key: str, known: tuple[str, ...], where: str) -> dict[str, Any]:
+    """A sub-mapping such as ``size:``; an unknown key in it is an error that names it."""
+    table = _normalize_keys(_mapping(data[key], where, key))
+    bad = sorted(set(table) - set(known))
+    if bad:
+        raise ConfigError(f"unknown key '{key}.{bad[0]}' (known: {', '.join(known)})", where)
+    return table
+
+
+def _positive_numbers(table: dict[str, Any], key: str, where: str) -> dict[str, float]:
+    for name, value in table.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+            raise ConfigError(f"'{key}.{name}' must be a positive number, not {value!r}", where)
+    return dict(table)
+
+
 def parse_config(data: Any, where: str, root: Path | None) -> Config:
     """Validate a raw mapping; every unknown key or bad value is a ConfigError naming it."""
     if data is None:
@@ -129,35 +145,15 @@ def parse_config(data: Any, where: str, root: Path | None) -> Config:
             raise ConfigError(f"'profile' must be one of {', '.join(PROFILES)}, not {data['profile']!r}", where)
         cfg["profile"] = data["profile"]
     if "target" in data:
-        target = _normalize_keys(_mapping(data["target"], where, "target"))
-        bad = sorted(set(target) - set(_TARGET_KEYS))
-        if bad:
-            raise ConfigError(f"unknown key 'target.{bad[0]}' (known: {', '.join(_TARGET_KEYS)})", where)
+        target = _table(data, "target", _TARGET_KEYS, where)
         cfg["target_drivers"] = _string_list(target.get("drivers", []), where, "target.drivers")
         cfg["target_gpus"] = _string_list(target.get("gpus", []), where, "target.gpus")
     if "size" in data:
-        size = _normalize_keys(_mapping(data["size"], where, "size"))
-        bad = sorted(set(size) - set(_SIZE_KEYS))
-        if bad:
-            raise ConfigError(f"unknown key 'size.{bad[0]}' (known: {', '.join(_SIZE_KEYS)})", where)
-        for k, v in size.items():
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
-                raise ConfigError(f"'size.{k}' must be a positive number, not {v!r}", where)
-        cfg["size"] = dict(size)
+        cfg["size"] = _positive_numbers(_table(data, "size", _SIZE_KEYS, where), "size", where)
     if "limits" in data:
-        limits = _normalize_keys(_mapping(data["limits"], where, "limits"))
-        bad = sorted(set(limits) - set(_LIMITS_KEYS))
-        if bad:
-            raise ConfigError(f"unknown key 'limits.{bad[0]}' (known: {', '.join(_LIMITS_KEYS)})", where)
-        for k, v in limits.items():
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0 or v == float("inf"):
-                raise ConfigError(f"'limits.{k}' must be a positive number, not {v!r}", where)
-        cfg["limits"] = dict(limits)
+        cfg["limits"] = _positive_numbers(_table(data, "limits", _LIMITS_KEYS, where), "limits", where)
     if "dev-tools" in data:
-        tools = _normalize_keys(_mapping(data["dev-tools"], where, "dev-tools"))
-        bad = sorted(set(tools) - set(_DEV_TOOLS_KEYS))
-        if bad:
-            raise ConfigError(f"unknown key 'dev-tools.{bad[0]}' (known: {', '.join(_DEV_TOOLS_KEYS)})", where)
+        tools = _table(data, "dev-tools", _DEV_TOOLS_KEYS, where)
         cfg["dev_tools_python"] = _string_list(tools.get("python", []), where, "dev-tools.python")
         cfg["dev_tools_os"] = _string_list(tools.get("os", []), where, "dev-tools.os")
     return Config(**cfg)

@@ -35,6 +35,8 @@ def test_severity_override_and_snake_case_keys():
     ({"profile": "prod"}, "'profile' must be one of"),
     ({"target": {"driver": ["535"]}}, "unknown key 'target.driver'"),
     ({"size": {"max-layer-mb": -1}}, "'size.max-layer-mb' must be a positive number"),
+    ({"size": {"wasted-mb": float("nan")}}, "'size.wasted-mb' must be a positive number"),
+    ({"size": {"max-image-gb": float("inf")}}, "'size.max-image-gb' must be a positive number"),
     ({"select": 3}, "'select' must be a list of rule ids"),
     ([1, 2], "must be a mapping"),
 ])

@@ -13,10 +13,8 @@ from ..findings import Edit, Finding
 from ..imageref import parse_image_ref
 from ..model import Span
 from ..target import Target
+from ._common import CONDA_LIKE, OS_LIKE, PIP_LIKE
 
-PIP_LIKE = frozenset({"pip", "uv", "pipenv", "pdm", "poetry"})
-CONDA_LIKE = frozenset({"conda", "mamba", "micromamba"})
-OS_LIKE = frozenset({"apt-get", "apt", "apk", "dnf", "yum", "microdnf"})
 # `pip install torch>=2` -> the shell redirects to a file named "=2"
 _REDIRECTED_SPEC = re.compile(r"^(=|[=~!]?=?\s*\d)")
 

@@ -18,8 +18,8 @@ from ..engine import check, secret_source
 from ..findings import Finding
 from ..model import Instruction, Span
 from ..target import Target
-from ._common import (arg_words, artifact_folder_stop, assignments, copies, expanded, program, shipped_root_stage,
-                      shipped_steps, shown, used_steps)
+from ._common import (PIP_LIKE, arg_words, artifact_folder_stop, assignments, copies, expanded, program,
+                      shipped_root_stage, shipped_steps, shown, used_steps)
 
 _URL_CREDENTIALS = re.compile(r"\b([a-z][a-z0-9+.-]*://)([^/\s:@'\"]+):([^/\s@'\"]+)@")
 _MIN_SECRET = 6
@@ -234,7 +234,7 @@ def extra_index(t: Target) -> Iterator[Finding]:
     path = t.dockerfile.path
     for _, step in used_steps(t):
         action = step.action
-        if not isinstance(action, Install) or action.manager not in ("pip", "uv", "pipenv", "pdm", "poetry"):
+        if not isinstance(action, Install) or action.manager not in PIP_LIKE:
             continue
         if action.manager == "uv" and "unsafe-best-match" not in step.instruction.text:
             continue  # uv stops at the first index that has the package
