@@ -161,16 +161,14 @@ def check(paths, fmt, output, fail_level, select, ignore, config_file, context, 
             fail_level=fail_level,
         )
         if pin_from is not None:
-            from dataclasses import replace as _replace
-
             from .pins import load_pin_source
+            from .record import replace as _replace
 
             options = _replace(options, pins=load_pin_source(pin_from))
         resolver = None
         if pin_digests or digests_from:
-            from dataclasses import replace as _replace
-
             from .digests import DigestResolver
+            from .record import replace as _replace
 
             resolver = DigestResolver(tuple(digests_from), tuple(insecure))
             options = _replace(options, digests=resolver)

@@ -19,9 +19,10 @@ import functools
 import os
 import posixpath
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+
+from .record import field, record
 
 
 def clean(path: str) -> str:
@@ -167,7 +168,7 @@ def _nfa_match(tokens: list, path: str) -> bool:
     return 2 * n in states
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Pattern:
     text: str  # cleaned, without "!" and leading "/"
     exclusion: bool  # a "!" pattern: re-includes
@@ -243,7 +244,7 @@ def find_dockerignore(dockerfile: Path, context: Path) -> Path | None:
     return general if is_file(general) else None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class StoppedFolder:
     path: str  # relative to the context
     sample: tuple[str, ...]  # a few entry names
@@ -251,7 +252,7 @@ class StoppedFolder:
     capped: bool
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Listing:
     """What a COPY source brings from the context, after .dockerignore."""
 

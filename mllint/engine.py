@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 
 from .config import Config
 from .findings import Finding
+from .record import replace
 from .rules import Rule, all_rules
 
 # Check families; each module registers its checks with @check when imported.

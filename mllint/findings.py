@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from .model import Span
+from .record import field, record
 
 SEVERITIES = ("info", "warning", "error")  # ascending
 SEVERITY_RANK = {name: i for i, name in enumerate(SEVERITIES)}
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Edit:
     """One text edit of a fix: replace the text at ``span`` (end exclusive) in the finding's file,
     or in ``path`` when the fix belongs to another file (a requirements file the Dockerfile installs)."""
@@ -20,7 +19,7 @@ class Edit:
     path: str | None = None  # None: the finding's own file
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class FileEdit:
     """A whole-file edit: make sure ``path`` holds these ``lines``, appending the missing ones at its
     end and creating the file when it does not exist (a ``.dockerignore``). Two FileEdits of one
@@ -30,7 +29,7 @@ class FileEdit:
     lines: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Finding:
     """``path`` and ``span`` locate it; a span with ``line == 0`` has no file line (an image
     finding the Dockerfile does not explain): ``path`` then names the image, and reports show it

@@ -14,17 +14,17 @@ import re
 import stat
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import MllintError
 from .findings import FileEdit, Finding
+from .record import field, record
 
 _EOL = re.compile(r"\r\n|\r|\n")
 BOM = "\ufeff"
 
 
-@dataclass
+@record
 class FileChange:
     path: str  # as the findings name it
     real: Path  # symlinks resolved: the file that is written
@@ -32,7 +32,7 @@ class FileChange:
     after: str
 
 
-@dataclass
+@record
 class FixPlan:
     changes: list[FileChange] = field(default_factory=list)
     fixed: list[Finding] = field(default_factory=list)  # findings whose edits were all applied
@@ -379,7 +379,7 @@ def write(changes: list[FileChange]) -> None:
 # --------------------------------------------------------------------------- the --fix / --diff run
 
 
-@dataclass
+@record
 class FixOutcome:
     report: object  # the Report after fixing (or before, for --diff)
     fixed: int = 0

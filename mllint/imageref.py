@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ImageRef:
     registry: str | None  # "ghcr.io", "localhost:5000"; None for Docker Hub
     repository: str  # "library/python" is kept as written: "python"

@@ -8,8 +8,13 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
-from dataclasses import dataclass
-from typing import Any, Iterable
+from collections.abc import Iterable
+
+from .record import record
+
+TYPE_CHECKING = False  # typing costs ~8 ms to import; only type checkers need these names
+if TYPE_CHECKING:
+    from typing import Any
 
 from .datafiles import load
 
@@ -24,7 +29,7 @@ def normalize_pypi(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class NameList:
     """Names with optional trailing-``*`` prefixes (``jupyter*``)."""
 

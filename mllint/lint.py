@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .config import Config, discover_config, load_config_file, with_overrides
@@ -12,6 +11,7 @@ from .engine import Suppressions, instruction_suppressions, run_checks
 from .errors import MllintError
 from .findings import Finding
 from .model import Dockerfile
+from .record import record, replace
 from .report import Report, is_failing
 from .target import DepFile, Target, display_path, load_target, read_text
 
@@ -32,7 +32,7 @@ def _start_methods() -> list[str]:
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache"}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Options:
     """What the command line says; None means "use the config file's value"."""
 

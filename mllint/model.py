@@ -9,11 +9,12 @@ as in the file (continuation lines joined, a heredoc body, the string of
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, field
-from typing import Mapping
+from collections.abc import Mapping
+
+from .record import field, record
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Span:
     line: int
     column: int
@@ -25,7 +26,7 @@ class Span:
         return Span(line, column, line, column + max(length, 1))
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SourceMap:
     """Maps offsets in a logical string to file positions.
 
@@ -67,7 +68,7 @@ class SourceMap:
 # --------------------------------------------------------------------------- Dockerfile
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Variable:
     """An ARG or ENV known at some point of a Dockerfile."""
 
@@ -77,7 +78,7 @@ class Variable:
     span: Span  # where it was declared
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Flag:
     """An instruction flag such as ``--mount=type=cache,target=/root/.cache``."""
 
@@ -86,7 +87,7 @@ class Flag:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Word:
     """One shell or JSON word: ``value`` has quotes and escapes removed."""
 
@@ -97,7 +98,7 @@ class Word:
     single_quoted: bool = False  # all of it was in single quotes: no $ expansion
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Heredoc:
     delimiter: str
     quoted: bool  # <<"EOF" / <<'EOF': no expansion inside
@@ -107,7 +108,7 @@ class Heredoc:
     span: Span  # body and terminator line
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Instruction:
     keyword: str  # upper-case: RUN, FROM, COPY, ...
     span: Span  # keyword to the end of its last line, heredocs included
@@ -132,7 +133,7 @@ class Instruction:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Stage:
     index: int
     name: str | None  # the AS alias, lower-cased
@@ -144,7 +145,7 @@ class Stage:
     instructions: tuple[Instruction, ...]  # FROM first
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Dockerfile:
     path: str  # as displayed in findings
     directives: Mapping[str, str]  # syntax, escape, check (lower-case keys)

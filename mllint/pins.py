@@ -12,14 +12,14 @@ SOURCE is a file or an image:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .deps.specs import normalize_name
 from .errors import MllintError
+from .record import field, record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Pins:
     origin: str  # what the versions came from, for messages
     python: dict[str, str] = field(default_factory=dict)  # normalized name -> version

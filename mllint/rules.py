@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from pathlib import Path
 
 from .datafiles import load, names, rules_dir
 from .errors import ConfigError, MllintError
 from .findings import SEVERITIES
+from .record import record
 
 CATEGORIES = ("pinning", "production", "size", "cuda", "security", "best-practice")
 FIX_KINDS = ("safe", "unsafe", "none")
@@ -18,7 +18,7 @@ RULE_DOCS_URL = HOMEPAGE + "/blob/main/docs/rules/"
 _REQUIRED = ("id", "name", "category", "severity", "summary", "rationale", "fix", "examples")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Rule:
     id: str
     name: str

@@ -6,10 +6,9 @@ from __future__ import annotations
 import fnmatch
 import os
 import posixpath
+from collections.abc import Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from .deps.commands import Install, recognise
 from .dockerfile.expand import expand
@@ -17,9 +16,10 @@ from .dockerfile.parser import parse_dockerfile
 from .dockerfile.shell import Command, commands_of
 from .errors import MllintError, ParseError
 from .model import Dockerfile, Instruction, Span
+from .record import field, record
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Step:
     """One recognised command of a RUN instruction."""
 
@@ -28,7 +28,7 @@ class Step:
     action: object | None  # Install, GitClone, GitCheckout, Fetch, HubDownload, or None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class DepFile:
     """A dependency file found in the build context by following the Dockerfile."""
 
@@ -41,7 +41,7 @@ class DepFile:
     constraint: bool = False  # a pip constraints file (-c): its pins apply to other requirements
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Target:
     dockerfile: Dockerfile
     path: Path

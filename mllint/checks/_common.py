@@ -6,11 +6,11 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from ..dockerfile.expand import expand
 from ..dockerfile.shell import split_commands, unwrap
 from ..model import Instruction, Span, Word
+from ..record import record
 from ..target import Step, Target
 
 _WORD = re.compile(r"\S+")
@@ -58,7 +58,7 @@ def empty_assignment_span(name_span: Span, word: Word) -> Span:
     return word.span if word.span.end_column > word.span.column else name_span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Copy:
     ins: Instruction
     sources: tuple[Word, ...]

@@ -6,7 +6,13 @@ import re
 from collections.abc import Iterator
 
 from ..deps.commands import Fetch, GitCheckout, GitClone, HubDownload, Install
-from ..deps.specs import PackageSpec, floating_url, has_version, is_full_commit, os_package_pinned
+from ..deps.specs import (
+    PackageSpec,
+    floating_url,
+    has_version,
+    is_full_commit,
+    os_package_pinned,
+)
 from ..dockerfile.expand import expand
 from ..engine import check
 from ..findings import Edit, Finding

@@ -17,8 +17,18 @@ from ..findings import FileEdit, Finding
 from ..knowledge import normalize_pypi
 from ..model import Span
 from ..target import Target
-from ._common import (CONDA_LIKE, OS_LIKE, PIP_LIKE, arg_words, artifact_folder_stop, copies, expanded,
-                      program, same_run, shown)
+from ._common import (
+    CONDA_LIKE,
+    OS_LIKE,
+    PIP_LIKE,
+    arg_words,
+    artifact_folder_stop,
+    copies,
+    expanded,
+    program,
+    same_run,
+    shown,
+)
 
 _EXTRAS = re.compile(r"\[([^\]]*)\]")
 

@@ -18,8 +18,19 @@ from ..engine import check, secret_source
 from ..findings import Finding
 from ..model import Instruction, Span
 from ..target import Target
-from ._common import (PIP_LIKE, arg_words, artifact_folder_stop, assignments, copies, expanded, program,
-                      shipped_root_stage, shipped_steps, shown, used_steps)
+from ._common import (
+    PIP_LIKE,
+    arg_words,
+    artifact_folder_stop,
+    assignments,
+    copies,
+    expanded,
+    program,
+    shipped_root_stage,
+    shipped_steps,
+    shown,
+    used_steps,
+)
 
 _URL_CREDENTIALS = re.compile(r"\b([a-z][a-z0-9+.-]*://)([^/\s:@'\"]+):([^/\s@'\"]+)@")
 _MIN_SECRET = 6

@@ -6,17 +6,29 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 
 from .. import knowledge
 from ..deps.commands import Fetch, GitClone, HubDownload, Install
 from ..engine import check
 from ..findings import Edit, Finding
 from ..imageref import parse_image_ref
+from ..record import replace
 from ..target import Target
-from ._common import (APT_LIKE, CONDA_LIKE, cache_mount, command_head, copies, expanded, mounts,
-                      program, same_run, shipped_root_stage, shipped_steps)
+from ._common import (
+    APT_LIKE,
+    CONDA_LIKE,
+    cache_mount,
+    command_head,
+    copies,
+    expanded,
+    mounts,
+    program,
+    same_run,
+    shipped_root_stage,
+    shipped_steps,
+)
 from ._fixes import at, delete_lines, insert_after, run_end, subcommand_word
+
 
 def _env_set(ins, name: str) -> bool:
     var = ins.variables.get(name)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from dataclasses import dataclass
+
+from ..record import record
 
 NO_DRIVER = ("no NVIDIA driver found: nvidia-smi not on PATH and NVML not available; "
              "target-dependent CUDA rules skipped")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class HostInfo:
     drivers: tuple[str, ...]
     gpus: tuple[str, ...]

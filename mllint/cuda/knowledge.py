@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 
 from ..knowledge import table
+from ..record import record
 
 
 def vtuple(text: str | None) -> tuple[int, ...]:
@@ -104,7 +104,7 @@ def native_cuda(driver: str) -> str | None:
     return best
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Require:
     """An NVIDIA_REQUIRE_CUDA expression: space-separated OR of comma-separated AND terms."""
 
@@ -194,7 +194,7 @@ def image_require(cuda: str) -> Require | None:
 # --------------------------------------------------------------------------- GPUs
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Gpu:
     name: str
     cc: str

@@ -9,13 +9,13 @@ installs pick (``+cuXXX`` local versions, ``…/whl/cuXXX`` indexes, ``uv --torc
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ..deps.commands import Install
 from ..deps.specs import PackageSpec
 from ..dockerfile.expand import expand
 from ..imageref import parse_image_ref
 from ..model import Span, Variable
+from ..record import record
 from . import knowledge as kb
 
 _TORCH_FAMILY = ("torch", "torchvision", "torchaudio")
@@ -28,14 +28,14 @@ _TF_TAG = re.compile(r"^(\d+\.\d+(?:\.\d+)?)-gpu(?:-jupyter)?$")
 _TRUE = frozenset({"1", "t", "true", "TRUE", "True", "T"})
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class EnvFact:
     name: str
     value: str
     span: Span  # the ENV key
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class BaseCuda:
     """The CUDA a shipped stage's base image brings."""
 
@@ -50,7 +50,7 @@ class BaseCuda:
     framework: str | None = None  # pytorch/pytorch and tensorflow/tensorflow carry a framework
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Build:
     """One framework package an install pulls, with the CUDA build it gets."""
 
@@ -68,7 +68,7 @@ class Build:
     index_url: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class CudaFacts:
     base: BaseCuda | None  # the shipped stage's
     builds: tuple[Build, ...]  # in shipped stages
@@ -137,7 +137,7 @@ def _from_args(t, var: Variable) -> bool:
 
 
 def _replace(base: BaseCuda, **changes) -> BaseCuda:
-    from dataclasses import replace
+    from ..record import replace
 
     return replace(base, **changes)
 

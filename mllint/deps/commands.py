@@ -11,18 +11,24 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Callable, Mapping, Union
+from collections.abc import Callable, Mapping
 
-from mllint.deps.specs import PackageSpec, os_package_pinned, parse_conda_spec, parse_pip_spec
+from mllint.deps.specs import (
+    PackageSpec,
+    os_package_pinned,
+    parse_conda_spec,
+    parse_pip_spec,
+)
 from mllint.dockerfile.expand import expand
 from mllint.dockerfile.shell import SHELLS, Command, basename, unwrap
 from mllint.model import Span, Variable, Word
 
+from ..record import field, record
+
 # --------------------------------------------------------------------------- results
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class PackageRef:
     manager: str
     word: Word
@@ -32,7 +38,7 @@ class PackageRef:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Install:
     manager: str  # pip, uv, conda, mamba, micromamba, apt-get, apt, apk, dnf, yum, microdnf, poetry, pipenv, pdm
     subcommand: str  # install, sync, add, create, env-create, env-update, tool-install
@@ -48,7 +54,7 @@ class Install:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class GitClone:
     command: Command
     url: Word
@@ -57,14 +63,14 @@ class GitClone:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class GitCheckout:
     command: Command
     ref: Word
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Fetch:
     command: Command
     tool: str  # "curl" | "wget"
@@ -74,7 +80,7 @@ class Fetch:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class HubDownload:
     command: Command
     tool: str  # "huggingface-cli" | "hf"
@@ -83,13 +89,13 @@ class HubDownload:
     span: Span
 
 
-Action = Union[Install, GitClone, GitCheckout, Fetch, HubDownload]
+Action = Install | GitClone | GitCheckout | Fetch | HubDownload
 
 
 # --------------------------------------------------------------------------- option grammar
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Grammar:
     takes_value: frozenset[str]  # canonical names of the options that consume a value
     aliases: Mapping[str, str] = field(default_factory=dict)  # "-U" -> "--upgrade"
@@ -101,7 +107,7 @@ class _Grammar:
         return _Grammar(self.takes_value | takes_value, {**self.aliases, **aliases})
 
 
-@dataclass
+@record
 class _Args:
     options: set[str] = field(default_factory=set)
     values: dict[str, list[Word]] = field(default_factory=lambda: defaultdict(list))

@@ -9,7 +9,6 @@ read by :class:`~mllint.deps.requirements.RequirementFileBuilder`: ``-r file`` a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import yaml
 
@@ -24,6 +23,8 @@ from mllint.deps.specs import PackageSpec, parse_conda_spec
 from mllint.errors import ParseError
 from mllint.model import SourceMap, Span
 
+from ..record import record
+
 _NULL_TAG = "tag:yaml.org,2002:null"
 _LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")  # what YAML counts as a line break
 _TRAILING_COMMENT = re.compile(r"\s*#(.*)")
@@ -33,7 +34,7 @@ _COMMENT = re.compile(r"(?:^|\s)#(.*)")
 _C_LOADER_MAX_NESTING = 500
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class CondaDependency:
     text: str  # the conda spec as written
     spec: PackageSpec
@@ -41,7 +42,7 @@ class CondaDependency:
     ignores: frozenset[str] = frozenset()  # "# mllint: ignore=..." after it on its line
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class CondaEnvironment:
     path: str
     name: str | None

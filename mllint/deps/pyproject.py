@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
-from typing import Any, NoReturn
+
+from ..record import record
+
+TYPE_CHECKING = False  # typing costs ~8 ms to import; only type checkers need these names
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -44,7 +48,7 @@ _TOML_ERROR_AT = re.compile(r"\s*\(at line (\d+), column \d+\)$")
 _POETRY_EXACT = re.compile(r"^\s*(?:==?)?\s*([0-9][^\s,*|<>=!^~]*)\s*$")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class PyDependency:
     text: str  # the PEP 508 string; for Poetry, "name constraint" (``spec.text`` holds a PEP 508 translation)
     spec: PackageSpec
@@ -55,7 +59,7 @@ class PyDependency:
     ignores: frozenset[str] = frozenset()  # "# mllint: ignore=..." on its line
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class PyProject:
     path: str
     name: str | None

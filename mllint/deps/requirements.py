@@ -13,13 +13,15 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from dataclasses import dataclass, field, replace
+from collections import namedtuple
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator, NamedTuple
 
 from mllint.deps.specs import PackageSpec, parse_pip_spec
 from mllint.errors import ParseError
 from mllint.model import SourceMap, Span
+
+from ..record import field, record, replace
 
 Reader = Callable[[Path], bytes]
 
@@ -63,7 +65,7 @@ _FILE_OPTIONS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Requirement:
     path: str  # file it was read from, as displayed
     text: str  # the requirement as written, without options or comment
@@ -75,7 +77,7 @@ class Requirement:
     options: tuple[tuple[str, str], ...] = ()  # other per-requirement options: --config-settings, --global-option
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Include:
     path: str  # as written: relative to the including file, or a URL
     constraint: bool  # -c/--constraint (else -r/--requirement)
@@ -83,7 +85,7 @@ class Include:
     ignores: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class RequirementFile:
     path: str
     requirements: tuple[Requirement, ...]
@@ -98,23 +100,12 @@ class RequirementFile:
     missing_includes: tuple[Include, ...] = ()  # includes that could not be read (set by load_requirements)
 
 
-class _Word(NamedTuple):
-    value: str  # shell quotes removed
-    raw: str  # as written
-    start: int  # offsets of ``raw`` in the options string
-    end: int
-
-
-class _Option(NamedTuple):
-    name: str  # canonical long name, e.g. "--requirement"
-    value: str | None
-    span: Span  # of the value when there is one, else of the option
-
-
-class _LogicalLine(NamedTuple):
-    line: int  # first physical line, as pip numbers it
-    text: str
-    source: SourceMap
+# value: shell quotes removed; raw: as written; start/end: offsets of raw in the options string
+_Word = namedtuple("_Word", "value raw start end")
+# name: canonical long name, e.g. "--requirement"; span: of the value when there is one, else of the option
+_Option = namedtuple("_Option", "name value span")
+# line: first physical line, as pip numbers it
+_LogicalLine = namedtuple("_LogicalLine", "line text source")
 
 
 def parse_directives(comment: str) -> tuple[frozenset[str], frozenset[str]]:
@@ -279,7 +270,7 @@ def resolve_includes(root: RequirementFile, path: Path, read: Reader = Path.read
 # --------------------------------------------------------------------------- lines
 
 
-@dataclass
+@record
 class _Joiner:
     """Builds one logical line out of pieces of physical lines."""
 

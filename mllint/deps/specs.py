@@ -8,7 +8,8 @@ versioned archive. Everything else is a range, however narrow.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from ..record import record
 
 _HEX_COMMIT = re.compile(r"^[0-9a-f]{40}$|^[0-9a-f]{64}$", re.IGNORECASE)
 _FLOATING_WORD = re.compile(r"(?:^|[_.\-])(latest|nightly|snapshot)(?:$|[_.\-])")
@@ -19,7 +20,7 @@ _ARCHIVE = re.compile(r"\.(whl|tar\.gz|tgz|tar\.bz2|tar\.xz|zip|egg)$", re.I)
 _NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class PackageSpec:
     text: str  # as given, quotes removed
     name: str | None  # normalized (PEP 503) project name, when known

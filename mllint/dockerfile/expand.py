@@ -11,9 +11,9 @@ support (``${VAR/a/b}``) is left as written with VAR reported, ``${}`` stays lit
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from fnmatch import fnmatchcase
 from functools import lru_cache
-from typing import Mapping
 
 from mllint.model import Variable
 

@@ -17,14 +17,25 @@ import json
 import re
 import sys
 from bisect import bisect_right
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Iterator, Mapping
 
 from mllint.dockerfile.expand import expand
 from mllint.errors import ParseError
-from mllint.model import Dockerfile, Flag, Heredoc, Instruction, SourceMap, Span, Stage, Variable, Word
+from mllint.model import (
+    Dockerfile,
+    Flag,
+    Heredoc,
+    Instruction,
+    SourceMap,
+    Span,
+    Stage,
+    Variable,
+    Word,
+)
+
+from ..record import record
 
 KEYWORDS = frozenset(
     "FROM RUN CMD LABEL MAINTAINER EXPOSE ENV ADD COPY ENTRYPOINT VOLUME USER WORKDIR ARG "
@@ -113,7 +124,7 @@ def _split_lines(text: str) -> tuple[str, ...]:
 # --------------------------------------------------------------------------- reading lines
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class _Raw:
     """An instruction as read, before stages and scopes are known."""
 
@@ -476,7 +487,7 @@ class _ScopeView(Mapping[str, Variable]):
         return f"Variables({dict(self)!r})"
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class _StageDraft:
     index: int
     name: str | None

@@ -12,10 +12,11 @@ end of the text, and no input raises or recurses deeply.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from mllint.model import Heredoc, Instruction, SourceMap, Span, Word
+
+from ..record import field, record, replace
 
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ash", "ksh", "mksh"})
 MAX_NESTING = 4  # how deep ``sh -c 'sh -c "..."'`` strings are followed
@@ -30,14 +31,14 @@ _CASE_ENDS = frozenset({";;", ";&", ";;&"})
 _SKIPPED_KEYWORDS = frozenset({"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}"})
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Redirect:
     op: str  # ">", ">>", "<", "2>", "&>", "2>&1", "<<", "<<-", "<<<", ...
     target: Word | None  # None for fd duplications such as 2>&1
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Command:
     argv: tuple[Word, ...]
     assignments: tuple[tuple[str, Word], ...]
@@ -146,7 +147,7 @@ def shell_invocation(argv: tuple[Word, ...]) -> tuple[str, int | None] | None:
 # --------------------------------------------------------------------------- lexer
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class _Token:
     kind: str  # "word" | "op" | "redir"
     start: int
@@ -390,7 +391,7 @@ def _keyword_at(text: str, i: int, keyword: str) -> bool:
 # --------------------------------------------------------------------------- parser
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class _Draft:
     """A simple command being collected from tokens."""
 

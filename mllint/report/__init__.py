@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 
 from ..findings import SEVERITIES, SEVERITY_RANK, Finding
+from ..record import field, record
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
@@ -17,7 +17,7 @@ def printable(text: str) -> str:
                         else f"\\u{ord(m.group()):04x}", text)
 
 
-@dataclass
+@record
 class Report:
     findings: list[Finding]
     files: int  # how many targets were linted

@@ -9,17 +9,17 @@ Dockerfile does not explain) is a logical location: the thing its ``path`` names
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 from ..findings import Finding
 from ..model import Span
+from ..record import record
 
 SRCROOT = "%SRCROOT%"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Location:
     path: str  # posix, as reported
     span: Span | None  # None: no file line → a logical location named by ``path``
