@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from .errors import ConfigError
+from .findings import SEVERITIES
 from .record import field, record, replace
 
 TYPE_CHECKING = False  # typing costs ~8 ms to import; only type checkers need these names
 if TYPE_CHECKING:
     from typing import Any
-
-from .errors import ConfigError
-from .findings import SEVERITIES
 
 PROFILES = ("serving", "training", "dev")
 CONFIG_NAMES = (".mllint.yaml", ".mllint.yml")
@@ -204,6 +204,12 @@ def load_config_file(path: Path) -> Config:
     return _read_yaml_config(path)
 
 
+# Only a pyproject.toml that may hold [tool.mllint] is parsed (tomllib costs ~6 ms to import):
+# one naming tool.mllint (quoted or spaced), a [tool] table or tool = {...}, or \u escapes in keys.
+_MAY_HOLD_TABLE = re.compile(r"""["']?tool["']?\s*\.\s*["']?mllint(?![\w-])"""
+                             r"""|^\s*\[\s*["']?tool["']?\s*\]|^\s*["']?tool["']?\s*=|\\[uU]""", re.M)
+
+
 @functools.lru_cache(maxsize=256)
 def discover_config(folder: Path) -> Config:
     """The config that applies to files in ``folder`` (absolute), or the defaults."""
@@ -212,7 +218,7 @@ def discover_config(folder: Path) -> Config:
         if candidate.is_file():
             return _read_yaml_config(candidate)
     pyproject = folder / "pyproject.toml"
-    if pyproject.is_file() and "mllint" in pyproject.read_text(encoding="utf-8", errors="replace"):
+    if pyproject.is_file() and _MAY_HOLD_TABLE.search(pyproject.read_text(encoding="utf-8", errors="replace")):
         table = _pyproject_table(pyproject)
         if table is not None:
             return parse_config(table, f"{pyproject} [tool.mllint]", folder)

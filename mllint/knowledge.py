@@ -10,14 +10,12 @@ import functools
 import re
 from collections.abc import Iterable
 
+from .datafiles import load
 from .record import record
 
 TYPE_CHECKING = False  # typing costs ~8 ms to import; only type checkers need these names
 if TYPE_CHECKING:
     from typing import Any
-
-from .datafiles import load
-
 
 @functools.lru_cache(maxsize=None)
 def table(name: str) -> Any:

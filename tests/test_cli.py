@@ -4,15 +4,12 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from mllint import __version__
-from mllint.cli import main
 
-from .conftest import write_context
+from .conftest import invoke, write_context
 
 DIGEST = "sha256:" + "ab" * 32
 # USER and --no-cache-dir keep the security and size rules quiet: these tests are about the CLI.
@@ -22,16 +19,7 @@ INFO_ONLY = "FROM python:3.11.9\nUSER 1000\n"
 
 
 def run(*args, cwd=None):
-    runner = CliRunner()
-    if cwd:
-        old = os.getcwd()
-        os.chdir(cwd)
-    try:
-        result = runner.invoke(main, list(args), catch_exceptions=False)
-    finally:
-        if cwd:
-            os.chdir(old)
-    return result
+    return invoke(args, cwd=cwd)
 
 
 def test_exit_codes_follow_fail_level(tmp_path):
@@ -186,6 +174,47 @@ def test_rules_and_explain():
 
 def test_version():
     assert __version__ in run("--version").output
+
+
+def test_help_lists_commands_and_options():
+    top = run("--help")
+    assert top.exit_code == 0 and all(c in top.output for c in ("check", "image", "rules", "explain"))
+    check = run("check", "--help")
+    assert check.exit_code == 0 and "--fail-level" in check.output and "--pin-digests" in check.output
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--format", "xml", "Dockerfile"], "argument --format: 'xml' is not one of"),
+    (["--profile", "prod", "Dockerfile"], "argument --profile: invalid choice: 'prod'"),
+    (["--driver", "latest", "Dockerfile"], "argument --driver: 'latest' is not a driver version"),
+    (["--no-such-option", "Dockerfile"], "unrecognized arguments: --no-such-option"),
+    (["--fail", "error", "Dockerfile"], "unrecognized arguments: --fail"),  # no abbreviations
+    ([], "the following arguments are required: PATH"),
+    (["explain"], "the following arguments are required: RULE"),
+])
+def test_usage_errors_exit_2_with_one_clear_line(tmp_path, args, says):
+    write_context(tmp_path, CLEAN)
+    result = run(*args, cwd=tmp_path)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("mllint: error: ") and says in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    df = write_context(tmp_path, WARN)
+    proc = subprocess.run(f"{sys.executable} -m mllint rules | head -c 10; {sys.executable} -m mllint {df} | true",
+                          shell=True, capture_output=True, text=True)
+    assert proc.stderr == "", proc.stderr
+
+
+def test_a_one_file_run_imports_no_cli_framework_or_introspection(tmp_path):
+    """Start-up cost (issue 9): these were a third of a one-file run."""
+    df = write_context(tmp_path, WARN)
+    code = ("import sys; from mllint.cli import main; main([sys.argv[1]]); "
+            "print(sorted(m for m in ('click', 'rich', 'yaml', 'inspect', 'dataclasses', 'typing', 'shutil', "
+            "'tomllib', 'hashlib') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code, str(df)], capture_output=True, text=True)
+    assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout + proc.stderr
 
 
 def test_control_characters_are_escaped(tmp_path):

@@ -75,6 +75,33 @@ def test_pyproject_without_table_is_skipped(tmp_path: Path):
     assert discover_config(inner.resolve()).fail_level == "error"
 
 
+@pytest.mark.parametrize("text", [
+    "[tool.mllint]\nfail-level = 'error'\n",
+    "[ tool . 'mllint' ]\nfail-level = 'error'\n",
+    '["tool".mllint]\nfail-level = "error"\n',
+    "[tool]\nmllint = { fail-level = 'error' }\n",
+    "tool.mllint.fail-level = 'error'\n",
+    "tool = { mllint = { fail-level = 'error' } }\n",
+    '[tool."m\\u006clint"]\nfail-level = "error"\n',
+])
+def test_every_spelling_of_the_pyproject_table_is_found(tmp_path: Path, text: str):
+    (tmp_path / "pyproject.toml").write_text(text)
+    discover_config.cache_clear()
+    assert discover_config(tmp_path.resolve()).fail_level == "error"
+
+
+def test_pyproject_that_cannot_hold_the_table_is_not_parsed(tmp_path: Path):
+    # invalid TOML, but nothing in it can be [tool.mllint]: skipped like any other project file
+    (tmp_path / "pyproject.toml").write_text("[project\nname = 'mllint-docker'\n[project.scripts]\n"
+                                             "mllint = 'mllint.cli:run'\n[tool.mllint-like]\n")
+    discover_config.cache_clear()
+    assert discover_config(tmp_path.resolve()).source is None
+    (tmp_path / "pyproject.toml").write_text("[project\n[tool.mllint]\n")
+    discover_config.cache_clear()
+    with pytest.raises(ConfigError, match=r"\[tool.mllint\]"):
+        discover_config(tmp_path.resolve())
+
+
 def test_invalid_yaml_names_file_and_line(tmp_path: Path):
     bad = tmp_path / ".mllint.yaml"
     bad.write_text("ignore: [ML101\nselect: x\n")

@@ -5,21 +5,15 @@ from __future__ import annotations
 import subprocess
 import types
 
-from click.testing import CliRunner
-
-from mllint.cli import main
 from mllint.cuda.host import NO_DRIVER, detect_host, parse_nvidia_smi
+
+from .conftest import invoke
 
 # `nvidia-smi --query-gpu=driver_version,name --format=csv,noheader` on an 8×H100 node and a T4 VM
 SMI_H100 = "\n".join(["535.104.05, NVIDIA H100 80GB HBM3"] * 8) + "\n"
 SMI_T4 = "550.54.15, Tesla T4\n"
 SMI_MIXED = "570.124.06, NVIDIA A100-SXM4-80GB\n570.124.06, NVIDIA L4\n"
 SMI_WITH_HEADER = "driver_version, name\n560.35.03, NVIDIA GeForce RTX 4090\n"
-def _runner() -> CliRunner:
-    try:  # click < 8.2 mixes stderr into output unless told not to
-        return CliRunner(mix_stderr=False)
-    except TypeError:
-        return CliRunner()
 
 
 SMI_FAILED = ("NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. "
@@ -119,7 +113,7 @@ def test_cli_detect_host_without_gpu_continues(tmp_path, monkeypatch):
     monkeypatch.setattr(host, "_import_nvml", lambda: None)
     monkeypatch.setattr(host.shutil, "which", lambda name: None)
     (tmp_path / "Dockerfile").write_text("FROM nvidia/cuda:12.4.1-runtime-ubuntu22.04\n")
-    result = _runner().invoke(main, ["--select", "ML4", "--detect-host", "--color", "never",
+    result = invoke(["--select", "ML4", "--detect-host", "--color", "never",
                                                        str(tmp_path / "Dockerfile")])
     assert result.exit_code == 0, result.output
     assert NO_DRIVER in result.stderr
@@ -132,7 +126,7 @@ def test_cli_detect_host_uses_recorded_host(tmp_path, monkeypatch):
     monkeypatch.setattr(host.shutil, "which", lambda name: "/usr/bin/nvidia-smi")
     monkeypatch.setattr(host.subprocess, "run", _smi("470.82.01, Tesla T4\n"))
     (tmp_path / "Dockerfile").write_text("FROM nvidia/cuda:12.9.1-runtime-ubuntu22.04\n")
-    result = _runner().invoke(main, ["--select", "ML4", "--detect-host", "--color", "never",
+    result = invoke(["--select", "ML4", "--detect-host", "--color", "never",
                                                        str(tmp_path / "Dockerfile")])
     assert result.exit_code == 1
     assert "ML401" in result.stdout and "470.82.01" in result.stdout
@@ -141,18 +135,18 @@ def test_cli_detect_host_uses_recorded_host(tmp_path, monkeypatch):
 
 def test_cli_driver_and_gpu_options(tmp_path):
     (tmp_path / "Dockerfile").write_text("FROM nvidia/cuda:12.4.1-runtime-ubuntu22.04\n")
-    result = _runner().invoke(main, ["--select", "ML4", "--driver", "470.82.01", "--gpu", "A100",
+    result = invoke(["--select", "ML4", "--driver", "470.82.01", "--gpu", "A100",
                                                        "--color", "never", str(tmp_path / "Dockerfile")])
     assert "ML402" in result.stdout and "forward compatibility" in result.stdout
-    result = _runner().invoke(main, ["--driver", "latest", str(tmp_path / "Dockerfile")])
+    result = invoke(["--driver", "latest", str(tmp_path / "Dockerfile")])
     assert result.exit_code == 2 and "not a driver version" in result.stderr
 
 
 def test_cli_overrides_config_target(tmp_path):
     (tmp_path / ".mllint.yaml").write_text("target: {drivers: ['470.82.01']}\n")
     (tmp_path / "Dockerfile").write_text("FROM nvidia/cuda:12.4.1-runtime-ubuntu22.04\n")
-    result = _runner().invoke(main, ["--select", "ML4", "--color", "never", str(tmp_path / "Dockerfile")])
+    result = invoke(["--select", "ML4", "--color", "never", str(tmp_path / "Dockerfile")])
     assert "ML401" in result.stdout
-    result = _runner().invoke(main, ["--select", "ML4", "--driver", "560.35.05", "--color", "never",
+    result = invoke(["--select", "ML4", "--driver", "560.35.05", "--color", "never",
                                                        str(tmp_path / "Dockerfile")])
     assert "ML40" not in result.stdout and result.exit_code == 0

@@ -6,10 +6,9 @@ import json
 import subprocess
 import sys
 
-from click.testing import CliRunner
-
-from mllint.cli import main
 from mllint.image.synth import build_docker_archive, build_oci
+
+from .conftest import invoke
 
 SPEC = {"config": {"User": ""},
         "layers": [{"created_by": "RUN pip install x", "files": {"root/.cache/pip/a": 3000, "app/x.py": "x"}},
@@ -17,7 +16,7 @@ SPEC = {"config": {"User": ""},
 
 
 def run(*args):
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    result = invoke(args)
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -72,7 +71,7 @@ def test_sarif_and_text_render_image_findings(tmp_path):
 def test_linting_a_dockerfile_never_imports_the_image_stack(tmp_path):
     (tmp_path / "Dockerfile").write_text("FROM python:3.11.9-slim\n")
     code = ("import sys; from mllint.cli import main\n"
-            "try:\n    main([str(sys.argv[1])], standalone_mode=False)\nexcept SystemExit:\n    pass\n"
+            "try:\n    main([str(sys.argv[1])])\nexcept SystemExit:\n    pass\n"
             "print(sorted(m for m in ('docker', 'zstandard', 'isal', 'mllint.image', 'http.client') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "Dockerfile")], capture_output=True, text=True)

@@ -2,14 +2,11 @@
 
 import json
 
-from click.testing import CliRunner
-
 from mllint import cli
-from mllint.cli import main
 from mllint.model import Span
 from mllint.rules import match_ids
 
-from .conftest import lint, write_context
+from .conftest import invoke, lint, write_context
 
 SECURITY = frozenset(match_ids(["ML5"], what="test"))
 HF = "hf_" + "Zq8LmN3pR7sT1vW5xY9aB2cD4eF6gH0jK2"  # a fixture token, not a real one
@@ -63,19 +60,18 @@ def test_secret_value_in_no_output_format(tmp_path):
                            f"RUN wandb login {HF[3:]}\nCOPY . /app\n",
              ".dockerignore": ".git\n", "serve.py": "x"}
     df = write_context(tmp_path, files)
-    runner = CliRunner()
     outputs = []
     formats = ("text", "json") + tuple(f for f in getattr(cli, "REPORT_FORMATS", ()) if f not in ("text", "json"))
     for fmt in formats:
-        result = runner.invoke(main, ["--format", fmt, "--color", "never", str(df)])
-        outputs.append(result.output + (result.stderr if result.stderr_bytes is not None else ""))
+        result = invoke(["--format", fmt, "--color", "never", str(df)])
+        outputs.append(result.output)
         out_file = tmp_path / f"report.{fmt}"
-        runner.invoke(main, ["--format", fmt, "-o", str(out_file), str(df)])
+        invoke(["--format", fmt, "-o", str(out_file), str(df)])
         outputs.append(out_file.read_text())
-    rich = runner.invoke(main, ["--color", "always", str(df)])
+    rich = invoke(["--color", "always", str(df)])
     outputs.append(rich.output)
     baseline = tmp_path / "baseline.json"
-    runner.invoke(main, ["--write-baseline", str(baseline), str(df)])
+    invoke(["--write-baseline", str(baseline), str(df)])
     if baseline.exists():
         outputs.append(baseline.read_text())
     data = json.loads(outputs[2])
@@ -182,14 +178,13 @@ def test_secret_in_an_unused_stage_is_still_redacted(tmp_path):
 
 def test_cli_profile_option(tmp_path):
     df = write_context(tmp_path, "FROM python:3.11.9-slim\nCMD [\"python\", \"train.py\"]\n")
-    runner = CliRunner()
-    serving = runner.invoke(main, ["--format", "json", "--select", "ML208,ML508", str(df)])
+    serving = invoke(["--format", "json", "--select", "ML208,ML508", str(df)])
     assert [f["rule"] for f in json.loads(serving.output)["findings"]] == ["ML508", "ML208"]
-    training = runner.invoke(main, ["--format", "json", "--select", "ML208,ML508", "--profile", "training", str(df)])
+    training = invoke(["--format", "json", "--select", "ML208,ML508", "--profile", "training", str(df)])
     assert [f["rule"] for f in json.loads(training.output)["findings"]] == ["ML508"]
-    dev = runner.invoke(main, ["--format", "json", "--select", "ML208,ML508", "--profile", "dev", str(df)])
+    dev = invoke(["--format", "json", "--select", "ML208,ML508", "--profile", "dev", str(df)])
     assert json.loads(dev.output)["findings"] == []
-    assert runner.invoke(main, ["--profile", "prod", str(df)]).exit_code == 2
+    assert invoke(["--profile", "prod", str(df)]).exit_code == 2
 
 
 def test_root_user_not_guessed_for_an_unknown_base_image(tmp_path):

@@ -11,12 +11,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-from ..record import record
-
-TYPE_CHECKING = False  # typing costs ~8 ms to import; only type checkers need these names
-if TYPE_CHECKING:
-    from typing import Any, NoReturn
-
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
@@ -24,6 +18,12 @@ from mllint.deps.requirements import parse_directives, reject_binary
 from mllint.deps.specs import PackageSpec, parse_pip_spec
 from mllint.errors import ParseError
 from mllint.model import Span
+
+from ..record import record
+
+TYPE_CHECKING = False  # typing costs ~8 ms to import; only type checkers need these names
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 try:
     import tomllib
