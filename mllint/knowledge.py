@@ -66,9 +66,19 @@ def compilers() -> NameList:
     return NameList.of(r["name"] for r in table("dev_tools")["os"] if r.get("compiler"))
 
 
+def name_matches(name: str, pattern: str) -> bool:
+    """``fnmatch.fnmatchcase`` for a knowledge-table pattern, without compiling a regex for the
+    common shapes (a plain name, ``*.suffix``): tables hold ~80 patterns, each compile ~40 µs."""
+    if "*" not in pattern and "?" not in pattern and "[" not in pattern:
+        return name == pattern
+    if pattern[0] == "*" and "*" not in pattern[1:] and "?" not in pattern and "[" not in pattern:
+        return name.endswith(pattern[1:])
+    return fnmatch.fnmatchcase(name, pattern)
+
+
 def dev_requirement_file(name: str) -> bool:
     lower = name.lower()
-    return any(fnmatch.fnmatchcase(lower, r["pattern"]) for r in table("dev_tools")["requirement_files"])
+    return any(name_matches(lower, r["pattern"]) for r in table("dev_tools")["requirement_files"])
 
 
 @functools.lru_cache(maxsize=1)
@@ -91,10 +101,10 @@ def secret_name(name: str) -> dict | None:
     """The row naming ``name`` (an ARG/ENV name) as a secret, or None."""
     names, not_names, _ = _secret_names()
     upper = name.upper()
-    if any(fnmatch.fnmatchcase(upper, p) for p in not_names):
+    if any(name_matches(upper, p) for p in not_names):
         return None
     for pattern, row in names:
-        if fnmatch.fnmatchcase(upper, pattern):
+        if name_matches(upper, pattern):
             return row
     return None
 
@@ -109,10 +119,17 @@ def secret_shapes() -> tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...]:
                  for r in table("secrets")["shapes"])
 
 
+@functools.lru_cache(maxsize=1)
+def any_secret_shape() -> re.Pattern[str]:
+    """One regex matching wherever some secret shape does: most values hold none, and one search
+    is cheaper than one per shape."""
+    return re.compile("|".join(f"(?:{regex.pattern})" for _, regex, _ in secret_shapes()))
+
+
 def secret_file(basename: str) -> bool:
     lower = basename.lower()
     for row in table("secrets")["files"]:
-        if fnmatch.fnmatchcase(lower, row["pattern"]) and lower not in row.get("not", ()):
+        if name_matches(lower, row["pattern"]) and lower not in row.get("not", ()):
             return True
     return False
 

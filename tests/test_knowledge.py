@@ -1,5 +1,7 @@
 """The knowledge tables: every row names its source; the loader is lazy and cached."""
 
+import pytest
+
 from mllint import knowledge
 from mllint.rules import rules_dir
 
@@ -34,3 +36,15 @@ def test_lookups():
     assert not knowledge.secret_name("GPG_KEY") and not knowledge.secret_name("MAX_TOKENS")
     assert knowledge.secret_file(".env") and not knowledge.secret_file(".env.example")
     assert knowledge.dev_requirement_file("requirements-dev.txt") and not knowledge.dev_requirement_file("requirements.txt")
+
+
+@pytest.mark.parametrize("pattern", ["train.py", "*.ckpt", "*train*.py", "model-?.bin", "[ab].pt", "*", "*.tar.gz",
+                                     "*.", "a*", ".env", "id_rsa*"])
+@pytest.mark.parametrize("name", ["train.py", "x.ckpt", "my_train_v2.py", "model-1.bin", "a.pt", "c.pt", "",
+                                  "x.tar.gz", "y.", "abc", ".env", "id_rsa.pub", "TRAIN.PY"])
+def test_name_matches_is_fnmatchcase(pattern, name):
+    import fnmatch
+
+    from mllint.knowledge import name_matches
+
+    assert name_matches(name, pattern) == fnmatch.fnmatchcase(name, pattern)

@@ -220,12 +220,12 @@ def jupyter(t: Target) -> Iterator[Finding]:
 
 def _is_training_file(base: str) -> bool:
     lower = base.lower()
-    return any(fnmatch.fnmatchcase(lower, p) for p in knowledge.artifacts()["training_code"])
+    return any(knowledge.name_matches(lower, p) for p in knowledge.artifacts()["training_code"])
 
 
 def _is_checkpoint_file(base: str) -> bool:
     lower = base.lower()
-    return any(fnmatch.fnmatchcase(lower, p) for p in knowledge.artifacts()["checkpoint_files"])
+    return any(knowledge.name_matches(lower, p) for p in knowledge.artifacts()["checkpoint_files"])
 
 
 def _artifact_folder(name: str) -> str | None:
@@ -345,21 +345,36 @@ DOCKERIGNORE_DEFAULTS = (".git", ".hg", ".svn", ".dvc", ".venv", "venv", "**/__p
 def _named_by_dockerfile(t: Target, pattern: str) -> bool:
     """Whether a COPY/ADD source or a RUN names what the pattern would exclude: excluding it breaks the build."""
     bare = pattern.removeprefix("**/")
-    for cp in copies(t, shipped_only=False):
-        for word in cp.sources:
-            src = expanded(word, cp.ins).lstrip("/").rstrip("/")
-            if src in ("", "."):
-                continue
-            parts = src.split("/")
-            if fnmatch.fnmatchcase(src, bare) or any(fnmatch.fnmatchcase(p, bare) for p in parts) or \
-                    src.startswith(bare.rstrip("/") + "/") or bare.startswith(src + "/"):
-                return True
+    for src, parts in _copied_sources(t):
+        if fnmatch.fnmatchcase(src, bare) or any(fnmatch.fnmatchcase(p, bare) for p in parts) or \
+                src.startswith(bare.rstrip("/") + "/") or bare.startswith(src + "/"):
+            return True
     if bare == ".git" and _uses_git_metadata(t):
         return True
     if "*" in bare:
         return False
     word = re.compile(r"(?:^|[\s/\"'=:])" + re.escape(bare) + r"(?:$|[\s/\"';:])")
-    return any(word.search(ins.text) for ins in t.dockerfile.instructions if ins.keyword == "RUN")
+    return any(word.search(text) for text in _run_texts(t))
+
+
+def _copied_sources(t: Target) -> tuple[tuple[str, list[str]], ...]:
+    """Every COPY/ADD source of the stages in use, expanded, with its path parts (computed once:
+    each ML205-ML207 fix checks some 20 patterns against them)."""
+    if "copied_sources" not in t.memo:
+        found = []
+        for cp in copies(t, shipped_only=False):
+            for word in cp.sources:
+                src = expanded(word, cp.ins).lstrip("/").rstrip("/")
+                if src not in ("", "."):
+                    found.append((src, src.split("/")))
+        t.memo["copied_sources"] = tuple(found)
+    return t.memo["copied_sources"]
+
+
+def _run_texts(t: Target) -> list[str]:
+    if "run_texts" not in t.memo:
+        t.memo["run_texts"] = [ins.text for ins in t.dockerfile.instructions if ins.keyword == "RUN"]
+    return t.memo["run_texts"]
 
 
 def _uses_git_metadata(t: Target) -> bool:

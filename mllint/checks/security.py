@@ -48,6 +48,8 @@ def _literal(value: str) -> bool:
 
 def _shape(value: str, name: str = "") -> tuple[str, str] | None:
     """(what, matched text) when ``value`` contains a known secret shape."""
+    if not knowledge.any_secret_shape().search(value):
+        return None
     for what, regex, context in knowledge.secret_shapes():
         if context and not any(c in name.upper() for c in context):
             continue
@@ -57,12 +59,14 @@ def _shape(value: str, name: str = "") -> tuple[str, str] | None:
     return None
 
 
-def _declarations(t: Target, everywhere: bool = False) -> Iterator[tuple[Instruction, str, Span, object]]:
-    for ins in t.dockerfile.instructions:
-        if ins.keyword not in ("ARG", "ENV") or not (everywhere or t.in_use(ins)):
-            continue
-        for name, name_span, word in assignments(ins):
-            yield ins, name, name_span, word
+def _declarations(t: Target, everywhere: bool = False) -> tuple[tuple[Instruction, str, Span, object], ...]:
+    """ARG/ENV declarations of the stages in use (or all), computed once: three checks read them."""
+    key = ("declarations", everywhere)
+    if key not in t.memo:
+        t.memo[key] = tuple((ins, name, name_span, word) for ins in t.dockerfile.instructions
+                            if ins.keyword in ("ARG", "ENV") and (everywhere or t.in_use(ins))
+                            for name, name_span, word in assignments(ins))
+    return t.memo[key]
 
 
 def _arg_env_hits(t: Target, everywhere: bool = False):
