@@ -16,17 +16,6 @@ from .report import Report, is_failing
 from .target import DepFile, Target, display_path, load_target, read_text
 
 PARALLEL_MIN_FILES = 16  # below this, forking workers costs more than it saves
-_WORKER = None  # the Linter a forked worker process inherits
-
-
-def _outcome_in_worker(path: Path):
-    return _WORKER.outcome(path)
-
-
-def _start_methods() -> list[str]:
-    import multiprocessing
-
-    return multiprocessing.get_all_start_methods()
 
 
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache"}
@@ -137,21 +126,13 @@ class Linter:
 
     def _outcomes(self, targets: list[Path]):
         """(findings and fail level, or an error message; secrets seen) per target, in order.
-
-        Many files are linted by worker processes forked from this one, one per core: linting
-        is pure Python, so threads would not run in parallel. Results come back in order."""
+        Many files are shared among processes forked from this one, one per core."""
         workers = min(os.cpu_count() or 1, len(targets) // PARALLEL_MIN_FILES)
-        if workers < 2 or os.environ.get("MLLINT_DEBUG") or "fork" not in _start_methods():
-            for path in targets:
-                yield self.outcome(path)
-            return
-        import multiprocessing
+        if workers < 2 or os.environ.get("MLLINT_DEBUG"):
+            return [self.outcome(path) for path in targets]
+        from .forked import map_forked
 
-        global _WORKER
-        _WORKER = self
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            chunk = max(1, len(targets) // (workers * 4))
-            yield from pool.imap(_outcome_in_worker, targets, chunksize=chunk)
+        return map_forked(self.outcome, targets, workers)
 
     def outcome(self, path: Path):
         before = set(self.secrets)

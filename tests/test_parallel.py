@@ -1,5 +1,10 @@
 """Many files are linted by forked workers; the report must be exactly the serial one."""
 
+import os
+
+import pytest
+
+from mllint.forked import map_forked
 from mllint.lint import PARALLEL_MIN_FILES, Linter, Options
 
 DIGEST = "sha256:" + "ab" * 32
@@ -28,3 +33,23 @@ def test_parallel_report_equals_serial(tmp_path, monkeypatch):
     assert parallel.findings == serial.findings and len(parallel.findings) > 3 * len(paths)
     assert parallel.errors == serial.errors and len(serial.errors) == 1 and "svc07" in serial.errors[0]
     assert (parallel.files, parallel.failing) == (serial.files, serial.failing)
+
+
+def _square_or_die(x):
+    if x == 13 and os.getpid() != PARENT:
+        os._exit(3)  # a worker that dies mid-share
+    return x * x
+
+
+PARENT = os.getpid()
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3, 5])
+def test_map_forked_keeps_order_and_redoes_a_dead_workers_share(workers):
+    items = list(range(40))
+    assert map_forked(_square_or_die, items, workers) == [x * x for x in items]
+
+
+def test_map_forked_results_come_from_other_processes():
+    pids = set(map_forked(lambda _: os.getpid(), list(range(12)), 3))
+    assert len(pids) == 3 and os.getpid() in pids
