@@ -76,6 +76,7 @@ def name_matches(name: str, pattern: str) -> bool:
     return fnmatch.fnmatchcase(name, pattern)
 
 
+@functools.lru_cache(maxsize=4096)  # names repeat across files (PATH, CUDA_VERSION, requirements.txt)
 def dev_requirement_file(name: str) -> bool:
     lower = name.lower()
     return any(name_matches(lower, r["pattern"]) for r in table("dev_tools")["requirement_files"])
@@ -97,6 +98,7 @@ def _secret_names():
     return names, not_names, frozenset(v.lower() for row in data["placeholder_values"] for v in row["values"])
 
 
+@functools.lru_cache(maxsize=4096)  # names repeat across files (PATH, CUDA_VERSION, requirements.txt)
 def secret_name(name: str) -> dict | None:
     """The row naming ``name`` (an ARG/ENV name) as a secret, or None."""
     names, not_names, _ = _secret_names()
@@ -126,6 +128,7 @@ def any_secret_shape() -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{regex.pattern})" for _, regex, _ in secret_shapes()))
 
 
+@functools.lru_cache(maxsize=4096)  # names repeat across files (PATH, CUDA_VERSION, requirements.txt)
 def secret_file(basename: str) -> bool:
     lower = basename.lower()
     for row in table("secrets")["files"]:

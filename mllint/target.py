@@ -186,6 +186,8 @@ class ContextFiles:
         self.context = context
         # per stage: list of (image destination, context sources, destination is a folder)
         self.copies: dict[int, list[tuple[str, tuple[str, ...], bool]]] = {}
+        self._root: Path | None = None
+        self._inside_memo: dict[str, Path | None] = {}  # each install looks up the same sources
 
     def add_copy(self, stage: int, dest: str, sources: tuple[str, ...], into_folder: bool) -> None:
         self.copies.setdefault(stage, []).append((dest, sources, into_folder))
@@ -201,11 +203,13 @@ class ContextFiles:
         return None
 
     def _inside(self, rel: str) -> Path | None:
-        candidate = (self.context / rel).resolve()
-        root = self.context.resolve()
-        if candidate != root and root not in candidate.parents:
-            return None  # never read outside the build context
-        return candidate if candidate.exists() else None
+        if rel not in self._inside_memo:
+            if self._root is None:
+                self._root = self.context.resolve()
+            candidate = (self.context / rel).resolve()
+            inside = candidate == self._root or self._root in candidate.parents  # never read outside the context
+            self._inside_memo[rel] = candidate if inside and candidate.exists() else None
+        return self._inside_memo[rel]
 
     def _match(self, image_path: str, dest: str, src: str, into_folder: bool) -> Path | None:
         src = src.lstrip("/")

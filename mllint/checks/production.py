@@ -4,7 +4,7 @@ plus what it copies from other stages."""
 
 from __future__ import annotations
 
-import fnmatch
+import functools
 import posixpath
 import re
 from collections.abc import Iterator
@@ -218,11 +218,13 @@ def jupyter(t: Target) -> Iterator[Finding]:
 # --------------------------------------------------------------------------- training code and data
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_training_file(base: str) -> bool:
     lower = base.lower()
     return any(knowledge.name_matches(lower, p) for p in knowledge.artifacts()["training_code"])
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_checkpoint_file(base: str) -> bool:
     lower = base.lower()
     return any(knowledge.name_matches(lower, p) for p in knowledge.artifacts()["checkpoint_files"])
@@ -345,16 +347,20 @@ DOCKERIGNORE_DEFAULTS = (".git", ".hg", ".svn", ".dvc", ".venv", "venv", "**/__p
 def _named_by_dockerfile(t: Target, pattern: str) -> bool:
     """Whether a COPY/ADD source or a RUN names what the pattern would exclude: excluding it breaks the build."""
     bare = pattern.removeprefix("**/")
+    matches = knowledge.name_matches
     for src, parts in _copied_sources(t):
-        if fnmatch.fnmatchcase(src, bare) or any(fnmatch.fnmatchcase(p, bare) for p in parts) or \
+        if matches(src, bare) or any(matches(p, bare) for p in parts) or \
                 src.startswith(bare.rstrip("/") + "/") or bare.startswith(src + "/"):
             return True
     if bare == ".git" and _uses_git_metadata(t):
         return True
     if "*" in bare:
         return False
+    texts = [text for text in _run_texts(t) if bare in text]  # most patterns appear in no RUN at all
+    if not texts:
+        return False
     word = re.compile(r"(?:^|[\s/\"'=:])" + re.escape(bare) + r"(?:$|[\s/\"';:])")
-    return any(word.search(text) for text in _run_texts(t))
+    return any(word.search(text) for text in texts)
 
 
 def _copied_sources(t: Target) -> tuple[tuple[str, list[str]], ...]:
