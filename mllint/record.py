@@ -132,14 +132,12 @@ def _methods(name: str, specs: dict[str, Field], frozen: bool, own: dict) -> dic
     def __hash__(self):
         return hash(_key(self))
 
-    def __getstate__(self):  # pickle and copy restore state with setattr, which a frozen record refuses
-        return tuple([getattr(self, f) for f in names])
+    values = attrgetter(*names) if len(names) > 1 else (lambda self: tuple(getattr(self, f) for f in names))
 
-    def __setstate__(self, state):
-        for f, value in zip(names, state):
-            object.__setattr__(self, f, value)
+    def __reduce__(self):  # pickle and copy rebuild a frozen record through __init__, not setattr
+        return self.__class__, values(self)
 
-    for method in (__repr__, __eq__, __hash__, __getstate__, __setstate__):
+    for method in (__repr__, __eq__, __hash__, __reduce__):
         method.__qualname__ = f"{name}.{method.__name__}"
     if "__repr__" not in own:
         methods["__repr__"] = __repr__
@@ -148,8 +146,7 @@ def _methods(name: str, specs: dict[str, Field], frozen: bool, own: dict) -> dic
     if not _explicit_hash(own):
         methods["__hash__"] = __hash__ if frozen else None  # as dataclasses: mutable and comparable = unhashable
     if frozen:
-        methods.update(__setattr__=_frozen_setattr, __delattr__=_frozen_delattr,
-                       __getstate__=__getstate__, __setstate__=__setstate__)
+        methods.update(__setattr__=_frozen_setattr, __delattr__=_frozen_delattr, __reduce__=__reduce__)
     return methods
 
 

@@ -129,3 +129,15 @@ def test_clean_file_in_every_format(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE((tmp_path / "s.sarif").stat().st_mode) == 0o666 & ~umask  # as open() would, not 0600
+
+
+def test_printable_escapes_every_control_and_bidi_character_and_keeps_the_rest():
+    from mllint.report import _CONTROL, printable
+
+    escaped = [c for c in map(chr, range(0x3000)) if _CONTROL.match(c)]
+    assert len(escaped) == 30 + 33 + 5 + 4  # C0 but \t \n, DEL and C1, bidi embeddings and isolates
+    for c in escaped:
+        assert not c.isprintable()  # so the isprintable() fast path never skips one
+        assert printable(f"a{c}b") != f"a{c}b" and c not in printable(f"a{c}b")
+    assert printable("torch==2.3.1 ünïcödé ✓") == "torch==2.3.1 ünïcödé ✓"
+    assert printable("tab\there\nnewline") == "tab\there\nnewline"
