@@ -7,6 +7,7 @@ versioned archive. Everything else is a range, however narrow.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ..record import record
@@ -128,6 +129,7 @@ def _simple_pip_spec(text: str) -> PackageSpec | None:
     )
 
 
+@functools.lru_cache(maxsize=4096)  # the same requirements recur across files; PackageSpec is immutable
 def parse_pip_spec(text: str) -> PackageSpec:
     """Classify one pip/uv requirement: ``torch==2.3.1``, ``git+https://…@sha``, ``./pkg``, ``x @ url``."""
     text = text.strip()
@@ -201,6 +203,7 @@ def _conda_version_pinned(spec: str) -> tuple[bool, str | None]:
     return (len(parts) > 1 or v.count(".") >= 2), v
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_conda_spec(text: str) -> PackageSpec:
     """Classify one conda MatchSpec: ``numpy=1.26.4``, ``conda-forge::numpy==1.26.4=py311_0``, ``numpy>=1``."""
     text = text.strip()
