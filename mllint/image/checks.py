@@ -190,9 +190,12 @@ _SYSTEM = ("usr/", "lib/", "lib32/", "lib64/", "bin/", "sbin/", "etc/ssl/", "etc
            "opt/nvidia/", "snap/")
 
 
-def _system_path(path: str) -> bool:
-    return path.startswith(_SYSTEM) or "/site-packages/" in path or "/dist-packages/" in path \
-        or "/node_modules/" in path
+def _user_files(facts: ImageFacts) -> Iterator[tuple[str, int, int]]:
+    """(path, layer, size) of the regular files outside system folders (the OS, installed packages)."""
+    for path, (layer, size, kind) in facts.tree.items():
+        if kind == "f" and not (path.startswith(_SYSTEM) or "/site-packages/" in path
+                                or "/dist-packages/" in path or "/node_modules/" in path):
+            yield path, layer, size
 
 
 @functools.lru_cache(maxsize=1)
@@ -206,7 +209,7 @@ def _artifact_patterns() -> re.Pattern[str]:
 _CHECKPOINT_DIR = re.compile(r"(^|/)checkpoint-\d+/")
 
 
-def _artifact_kind(path: str) -> str | None:
+def _artifact_kind(path: str, patterns: re.Pattern[str]) -> str | None:
     if "/.git/" in path or path.startswith(".git/"):
         return ".git folder"
     if ".ipynb_checkpoints/" in path:
@@ -216,7 +219,7 @@ def _artifact_kind(path: str) -> str | None:
         return "notebook"
     if "checkpoint-" in path and _CHECKPOINT_DIR.search(path):
         return "training checkpoint"
-    if _artifact_patterns().match(base):
+    if patterns.match(base):
         return "training checkpoint"
     return None
 
@@ -231,21 +234,14 @@ def _secret_patterns() -> tuple[re.Pattern[str], frozenset[str]]:
     return pattern, frozenset(str(n).lower() for r in rows for n in (r.get("not") or ()))
 
 
-def _secret_file(base: str) -> bool:
-    pattern, exceptions = _secret_patterns()
-    lower = base.lower()
-    return bool(pattern.match(lower)) and lower not in exceptions
-
-
 @image_check("ML707")
 def training_artifacts(facts: ImageFacts, config: Config):
     if config.profile != "serving":
         return
     per_layer: dict[int, dict[str, list]] = {}
-    for path, (layer, size, kind) in facts.tree.items():
-        if kind != "f" or _system_path(path):
-            continue
-        what = _artifact_kind(path)
+    patterns = _artifact_patterns()
+    for path, layer, size in _user_files(facts):
+        what = _artifact_kind(path, patterns)
         if what:
             entry = per_layer.setdefault(layer, {}).setdefault(what, [0, []])
             entry[0] += size
@@ -259,14 +255,16 @@ def training_artifacts(facts: ImageFacts, config: Config):
 
 # --- security --------------------------------------------------------------------------------
 
+_CREDENTIAL_FILES = (".docker/config.json", ".aws/credentials", ".ssh/id_rsa")
+
+
 @image_check("ML708")
 def secret_files(facts: ImageFacts, config: Config):
     hits: list[tuple[int, str]] = []
-    for path, (layer, size, kind) in facts.tree.items():
-        if kind != "f" or _system_path(path):
-            continue
-        base = path.rpartition("/")[2]
-        if _secret_file(base) or path.endswith((".docker/config.json", ".aws/credentials", ".ssh/id_rsa")):
+    pattern, exceptions = _secret_patterns()
+    for path, layer, _ in _user_files(facts):
+        base = path.rpartition("/")[2].lower()
+        if (pattern.match(base) and base not in exceptions) or path.endswith(_CREDENTIAL_FILES):
             hits.append((layer, path))
     for layer, path in sorted(hits)[:20]:
         yield _at(facts, layer, "ML708",

@@ -175,13 +175,14 @@ def build_facts(reference: str, config: dict, scans: list[LayerScan]) -> ImageFa
                 for child in list(kids.get(path, ())):
                     remove(child, dead)
         deleted = dead[0]
+        get = tree.get
         for path, kind, size in scan.entries:
-            if kind == WHITEOUT or kind == OPAQUE:
-                continue
             if kind == FILE:
                 files += 1
                 file_bytes += size
-            old = tree.get(path)
+            elif kind == WHITEOUT or kind == OPAQUE:
+                continue
+            old = get(path)
             if old is not None:
                 if old[2] == DIR and kind == DIR:
                     tree[path] = (old[0], 0, DIR)
@@ -198,7 +199,11 @@ def build_facts(reference: str, config: dict, scans: list[LayerScan]) -> ImageFa
             else:
                 added += 1
                 parent = path.rpartition("/")[0]
-                kids.setdefault(parent, set()).add(path)
+                siblings = kids.get(parent)
+                if siblings is None:
+                    kids[parent] = {path}
+                else:
+                    siblings.add(path)
             tree[path] = (i, size, kind)
         for path, (kind, fact) in scan.facts.items():
             fact_at[path] = (i, kind, fact)

@@ -19,8 +19,16 @@ import urllib.parse
 from dataclasses import dataclass, field
 
 from ..errors import MllintError
-from .sources import (INDEX_TYPES, JSON_MAX, MANIFEST_TYPES, Image, _json, _layers_of, _pick_manifest,
-                      scan_parallel)
+from .sources import (
+    INDEX_TYPES,
+    JSON_MAX,
+    MANIFEST_TYPES,
+    Image,
+    _json,
+    _layers_of,
+    _pick_manifest,
+    scan_parallel,
+)
 
 DOCKER_HUB = "registry-1.docker.io"
 ACCEPT = ", ".join(MANIFEST_TYPES + INDEX_TYPES)

@@ -13,15 +13,32 @@ from __future__ import annotations
 
 import json
 import os
-import platform as _platform
 import tarfile
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable
 
 from ..errors import MllintError
-from .walk import _MAX_UNCOMPRESSED, CHUNK, DecompressionLimit, LayerScan, MemberReader, _Chunks, headers, scan_blob, scan_file_window
+from .walk import (
+    _MAX_UNCOMPRESSED,
+    CHUNK,
+    DecompressionLimit,
+    LayerScan,
+    MemberReader,
+    _Chunks,
+    hash_window,
+    headers,
+    scan_blob,
+    scan_file_window,
+    walk_window,
+    walks_by_position,
+)
+
+TYPE_CHECKING = False  # typing costs ~8 ms to import; only type checkers need these names
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 INDEX_TYPES = ("application/vnd.oci.image.index.v1+json",
                "application/vnd.docker.distribution.manifest.list.v2+json")
@@ -58,7 +75,9 @@ def workers() -> int:
 
 
 def host_platform() -> str:
-    arch = _platform.machine().lower()
+    import platform
+
+    arch = platform.machine().lower()
     arch = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm"}.get(arch, arch)
     return f"linux/{arch}"
 
@@ -86,40 +105,98 @@ def _verify(scan: LayerScan, blob: Blob, where: str, index: int) -> None:
                           f"{blob.size} bytes, the blob has {scan.size}", where)
 
 
-def scan_parallel(opens: list[Callable[[], tuple[BinaryIO, int | None]]], blobs: list[Blob],
+def scan_parallel(layers: list[Window | Callable[[], tuple[BinaryIO, int | None]]], blobs: list[Blob],
                   where: str) -> list[LayerScan]:
-    """Scan every layer, several at once (hashing and decompression release the GIL)."""
+    """Scan every layer: a Window of a local file, or a callable that opens a stream.
 
+    A pool of threads (hashing, reading and decompressing release the GIL) takes the largest
+    layers first, so the longest does not start last. An uncompressed tar in a file (a
+    docker-archive layer) is split in two: the pool hashes its bytes while this thread walks its
+    headers, so the walk, which holds the GIL, overlaps the hashing. Errors are raised in layer
+    order, as a layer-by-layer scan would meet them."""
     verify = _VERIFY[0]
+    by_position = [_by_position(layer, where, i) for i, layer in enumerate(layers)]
+    stop = threading.Event()  # set on the way out: hashing still running gives up
 
-    def one(i: int) -> LayerScan:
+    def task(i: int) -> LayerScan | str | None:
+        layer = layers[i]
         try:
-            return _one(i)
+            if by_position[i]:
+                return hash_window(layer.path, layer.offset, layer.size, stop)
+            return _scan(layer, blobs[i], f"{where}: layer {i + 1}")
         except DecompressionLimit as exc:  # name the layer by the digest the manifest gives it
             raise MllintError(f"layer {i + 1} ({blobs[i].digest}): {exc.message}", where) from None
+        except OSError as exc:
+            raise MllintError(f"layer {i + 1}: cannot read: {exc.strerror or exc}", where) from None
 
-    def _one(i: int) -> LayerScan:
-        opened = opens[i]()
-        if isinstance(opened, Window):
+    pool = ThreadPoolExecutor(max_workers=min(workers(), len(layers) or 1))
+    try:
+        jobs = {i: pool.submit(task, i) for i in largest_first(layers, blobs)
+                if verify or not by_position[i]}
+        walked = _walk_windows(layers, by_position, where)
+        scans = []
+        for i, blob in enumerate(blobs):
+            if by_position[i]:
+                scan = walked[i]
+                if isinstance(scan, MllintError):
+                    raise scan
+                if verify:  # "": not hashed, not compared
+                    scan.digest = jobs[i].result()
+                    scan.uncompressed_digest = scan.digest if blob.uncompressed else None
+            else:
+                scan = jobs[i].result()
+            _verify(scan, blob, where, i)
+            scans.append(scan)
+        return scans
+    finally:
+        stop.set()
+        pool.shutdown(cancel_futures=True)
+
+
+def largest_first(layers: list, blobs: list[Blob]) -> list[int]:
+    """Layer indexes, the most bytes to read first (a stream's size is the manifest's, if any)."""
+    def size(i: int) -> int:
+        return layers[i].size if isinstance(layers[i], Window) else blobs[i].size or 0
+
+    return sorted(range(len(layers)), key=size, reverse=True)
+
+
+def _by_position(layer, where: str, i: int) -> bool:
+    if not isinstance(layer, Window):
+        return False
+    try:
+        return walks_by_position(layer.path, layer.offset, layer.size)
+    except OSError as exc:
+        raise MllintError(f"layer {i + 1}: cannot read: {exc.strerror or exc}", where) from None
+
+
+def _walk_windows(layers: list, by_position: list[bool], where: str) -> dict[int, LayerScan | MllintError]:
+    """Walk the uncompressed tars in files, in order, up to the first that fails (kept, to be
+    raised in its turn: a lower layer's digest mismatch comes first)."""
+    walked: dict[int, LayerScan | MllintError] = {}
+    for i, layer in enumerate(layers):
+        if by_position[i]:
             try:
-                scan = scan_file_window(opened.path, opened.offset, opened.size, verify=verify,
-                                        want_uncompressed_digest=blobs[i].uncompressed, where=f"{where}: layer {i + 1}")
+                walked[i] = walk_window(layer.path, layer.offset, layer.size, f"{where}: layer {i + 1}")
+            except MllintError as exc:
+                walked[i] = exc
+                break
             except OSError as exc:
-                raise MllintError(f"layer {i + 1}: cannot read: {exc.strerror or exc}", where) from None
-        else:
-            fh, limit = opened
-            try:
-                scan = scan_blob(fh, limit=limit, want_uncompressed_digest=blobs[i].uncompressed,
-                                 where=f"{where}: layer {i + 1}")
-            finally:
-                fh.close()
-        _verify(scan, blobs[i], where, i)
-        return scan
+                walked[i] = MllintError(f"layer {i + 1}: cannot read: {exc.strerror or exc}", where)
+                break
+    return walked
 
-    if len(opens) <= 1:
-        return [one(i) for i in range(len(opens))]
-    with ThreadPoolExecutor(max_workers=min(workers(), len(opens))) as pool:
-        return list(pool.map(one, range(len(opens))))
+
+def _scan(layer, blob: Blob, where: str) -> LayerScan:
+    """One layer in one pass: a compressed Window, or a stream."""
+    if isinstance(layer, Window):
+        return scan_file_window(layer.path, layer.offset, layer.size, want_uncompressed_digest=blob.uncompressed,
+                                where=where)
+    fh, limit = layer()
+    try:
+        return scan_blob(fh, limit=limit, want_uncompressed_digest=blob.uncompressed, where=where)
+    finally:
+        fh.close()
 
 
 def _pick_manifest(index: dict, platform: str | None, ref: str | None, where: str,
@@ -222,18 +299,14 @@ def load_oci_dir(root: Path, ref: str | None, platform: str | None, where: str) 
     config = _json(checked(_read_small(_blob_path(root, cfg_desc.get("digest"), where), where), cfg_desc,
                            "config", where), "config", where)
 
-    def opener(blob: Blob):
+    def window(blob: Blob) -> Window:
         path = _blob_path(root, blob.digest, where)
+        try:
+            return Window(str(path), 0, path.stat().st_size)
+        except OSError as exc:
+            raise MllintError(f"cannot read blob {blob.digest}: {exc.strerror or exc}", where) from None
 
-        def open_():
-            try:
-                return Window(str(path), 0, path.stat().st_size)
-            except OSError as exc:
-                raise MllintError(f"cannot read blob {blob.digest}: {exc.strerror or exc}", where) from None
-
-        return open_
-
-    scans = scan_parallel([opener(b) for b in blobs], blobs, where)
+    scans = scan_parallel([window(b) for b in blobs], blobs, where)
     return Image(where, config, scans)
 
 
@@ -273,7 +346,7 @@ class _Archive:
             fh.seek(m.offset_data)
             return fh.read(m.size)
 
-    def opener(self, name: str):
+    def window(self, name: str) -> Window:
         m = self.members.get(_member_name(name))
         if m is None:
             raise MllintError(f"the archive has no {name}", self.where)
@@ -288,7 +361,7 @@ class _Archive:
             if target is None:
                 raise MllintError(f"{name} links to a missing member", self.where)
             m = target
-        return lambda: Window(str(self.path), m.offset_data, m.size)
+        return Window(str(self.path), m.offset_data, m.size)
 
 
 def _docker_manifest(read: Callable[[str], bytes], where: str, name: str | None) -> dict:
@@ -334,7 +407,7 @@ def load_docker_archive(path: Path, name: str | None, where: str) -> Image:
     entry = _docker_manifest(archive.small, where, name)
     config = _json(archive.small(str(entry.get("Config"))), "config", where)
     names, blobs = _docker_layers(entry, config, where)
-    scans = scan_parallel([archive.opener(n) for n in names], blobs, where)
+    scans = scan_parallel([archive.window(n) for n in names], blobs, where)
     return Image(where, config, scans)
 
 
@@ -355,7 +428,7 @@ def load_oci_archive(path: Path, ref: str | None, platform: str | None, where: s
     cfg_desc, blobs = _layers_of(manifest, where)
     config = _json(checked(archive.small(blob_name(cfg_desc.get("digest"))), cfg_desc, "config", where),
                    "config", where)
-    scans = scan_parallel([archive.opener(blob_name(b.digest)) for b in blobs], blobs, where)
+    scans = scan_parallel([archive.window(blob_name(b.digest)) for b in blobs], blobs, where)
     return Image(where, config, scans)
 
 

@@ -6,6 +6,10 @@ walked by its 512-byte headers; file contents are skipped, except the few small 
 facts need (dist-info METADATA/RECORD/INSTALLER, conda-meta/*.json, dpkg status, os-release, CUDA
 version files, torch/version.py, cuDNN's version header), which are parsed right away into small
 facts. Nothing is extracted to disk and no layer is held in memory.
+
+An uncompressed tar in a regular file (a docker-archive layer) is split instead: walk_window reads
+just its headers by position, seeking past contents, while another thread runs hash_window over
+its bytes (mllint.image.sources.scan_parallel schedules both).
 """
 
 from __future__ import annotations
@@ -13,14 +17,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import queue
-import threading
 import re
+import threading
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, Callable, Iterator
 
 from ..errors import MllintError
+
+TYPE_CHECKING = False  # typing costs ~8 ms to import; only type checkers need these names
+if TYPE_CHECKING:
+    import queue
+    from typing import BinaryIO
 
 CHUNK = 1 << 20  # raw read size
 OUT_CHUNK = 4 << 20  # at most this much decompressed output per step
@@ -54,6 +62,8 @@ class _HashingReader:
     (hashlib releases the GIL), so hashing overlaps reading, decompressing and parsing."""
 
     def __init__(self, fh: BinaryIO, limit: int | None):
+        import queue  # streams only: a docker-archive's plain layers never come here
+
         self.fh = fh
         self.left = limit
         self.sha = hashlib.sha256()
@@ -241,7 +251,9 @@ class _Chunks:
 def normalize(name: str) -> str:
     """A tar member name as a path from the image root: no leading /, ./, empty or . parts,
     and .. never climbs above the root."""
-    if "/." not in name and "//" not in name and not name.startswith((".", "/")) and not name.endswith("/"):
+    if name.endswith("/"):  # a folder
+        name = name.rstrip("/")
+    if "/." not in name and "//" not in name and not name.startswith((".", "/")):
         return name
     out: list[str] = []
     for part in name.split("/"):
@@ -264,6 +276,16 @@ def _octal(field_: bytes) -> int:
         return int(text, 8) if text else 0
     except ValueError:
         raise MllintError("not a tar archive (bad header)") from None
+
+
+def _size(hdr: bytes) -> int:
+    """The size field; the common form (11 octal digits, then NUL or space) without _octal's copies."""
+    if hdr[135] in (0, 32):
+        try:
+            return int(hdr[124:135], 8)
+        except ValueError:
+            pass
+    return _octal(hdr[124:136])
 
 
 def _cstr(field_: bytes) -> str:
@@ -296,27 +318,30 @@ _TYPES = {b"0": FILE, b"\0": FILE, b"7": FILE, b"S": FILE, b"1": HARDLINK, b"2":
 
 def headers(chunks: _Chunks) -> Iterator[tuple[str, bytes, int, int]]:
     """(name as stored, typeflag, size, padded size) of each member; pax, GNU long names and
-    ustar prefixes applied. The caller consumes exactly ``padded`` bytes before the next one."""
+    ustar prefixes applied. The caller consumes exactly ``padded`` bytes before the next one.
+    Runs once per member of every layer: kept to a few slices and C calls per header."""
+    take = chunks.take
     pax_next: dict[str, str] = {}
     pax_global: dict[str, str] = {}
     long_name: str | None = None
     while True:
-        hdr = chunks.take(512)
+        hdr = take(512)
         if len(hdr) < 512:
             if hdr.strip(b"\0"):
                 raise MllintError("truncated tar")
             return
-        if hdr.count(0) == 512:
+        if not hdr[0] and hdr.count(0) == 512:
             return  # end-of-archive marker
-        if hdr[257:262] != b"ustar" and _octal(hdr[148:156]) != sum(hdr) - sum(hdr[148:156]) + 256:
-            raise MllintError("not a tar archive (bad header checksum)")  # ustar magic: trusted as a header
+        ustar = hdr.startswith(b"ustar", 257)  # the magic: trusted as a header, as tar does
+        if not ustar and _octal(hdr[148:156]) != sum(hdr) - sum(hdr[148:156]) + 256:
+            raise MllintError("not a tar archive (bad header checksum)")
         typeflag = hdr[156:157]
-        size = _octal(hdr[124:136])
+        size = _size(hdr)
         if size < 0:  # base-256 can say so; a negative size would move the reader backwards forever
             raise MllintError("not a tar archive (negative member size)")
         padded = (size + 511) & ~511
         if typeflag in (b"x", b"g", b"L", b"K"):
-            data = chunks.take(padded)[:size]
+            data = take(padded)[:size]
             if len(data) < size:
                 raise MllintError("truncated tar")
             if typeflag == b"x":
@@ -326,8 +351,9 @@ def headers(chunks: _Chunks) -> Iterator[tuple[str, bytes, int, int]]:
             elif typeflag == b"L":
                 long_name = data.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
             continue
-        name = _cstr(hdr[0:100])
-        if hdr[257:263] == b"ustar\x00" and hdr[345] != 0:
+        end = hdr.find(0, 0, 100)
+        name = hdr[:end if end >= 0 else 100].decode("utf-8", "surrogateescape")
+        if hdr[345] and ustar and hdr[262] == 0:  # a ustar (not GNU) prefix
             name = _cstr(hdr[345:500]) + "/" + name
         if long_name is not None:
             name, long_name = long_name, None
@@ -346,36 +372,40 @@ def headers(chunks: _Chunks) -> Iterator[tuple[str, bytes, int, int]]:
         yield name, typeflag, size, padded
 
 
-def walk_tar(chunks: _Chunks, scan: LayerScan, interest: Callable[[str], str | None]) -> None:
+def walk_tar(chunks: _Chunks, scan: LayerScan) -> None:
     entries = scan.entries
+    append, skip, types = entries.append, chunks.skip, _TYPES
     for name, typeflag, size, padded in headers(chunks):
-        kind = _TYPES.get(typeflag, OTHER)
         path = normalize(name)
-        base = path.rpartition("/")[2]
-        if base.startswith(".wh."):
-            parent = path.rpartition("/")[0]
-            if base == ".wh..wh..opq":
-                entries.append((parent, OPAQUE, 0))
-            else:
-                target = base[4:]
-                entries.append(((parent + "/" + target) if parent else target, WHITEOUT, 0))
-            chunks.skip(padded)
-            continue
+        if ".wh." in path:
+            parent, _, base = path.rpartition("/")
+            if base.startswith(".wh."):
+                if base == ".wh..wh..opq":
+                    append((parent, OPAQUE, 0))
+                else:
+                    target = base[4:]
+                    append(((parent + "/" + target) if parent else target, WHITEOUT, 0))
+                skip(padded)
+                continue
         if not path:  # the root folder itself
-            chunks.skip(padded)
+            skip(padded)
             continue
-        entries.append((path, kind, size if kind == FILE else 0))
-        want = interest(path) if kind == FILE else None
-        if want is not None and size <= SMALL_FILE_MAX:
-            data = chunks.take(padded)[:size]
-            if len(data) < size:
-                raise MllintError("truncated layer tar")
-            fact = extract(want, path, data)
-            if fact is not None:
-                scan.facts[path] = (want, fact)
-        elif padded:
-            if chunks.skip(padded) < padded:
-                raise MllintError("truncated layer tar")
+        kind = types.get(typeflag, OTHER)
+        if kind != FILE:
+            append((path, kind, 0))
+        else:
+            append((path, kind, size))
+            want = interest(path)
+            if want is not None and size <= SMALL_FILE_MAX:
+                data = chunks.take(padded)[:size]
+                if len(data) < size:
+                    raise MllintError("truncated layer tar")
+                fact = extract(want, path, data)
+                if fact is not None:
+                    scan.facts[path] = (want, fact)
+                continue
+        if padded and skip(padded) < padded:
+            raise MllintError("truncated layer tar")
 
 
 class MemberReader:
@@ -404,7 +434,14 @@ class MemberReader:
 _CUDA_VERSION = re.compile(r"^usr/local/cuda[^/]*/version\.(json|txt)$")
 
 
+# every path interest() may want ends with one of these: most paths are refused by one C call
+_TAILS = ("METADATA", "RECORD", "INSTALLER", ".json", "/status", "os-release", "/version.py", "/version.txt",
+          "cudnn_version.h", "cudnn.h")
+
+
 def interest(path: str) -> str | None:
+    if not path.endswith(_TAILS):
+        return None
     base = path.rpartition("/")[2]
     if base == "METADATA" or base == "RECORD" or base == "INSTALLER":
         parent = path[: -len(base) - 1]
@@ -578,7 +615,7 @@ def _walk(chunks: _Chunks, scan: LayerScan, first: bytes, reader: _HashingReader
           compression: str) -> None:
     try:
         if first:
-            walk_tar(chunks, scan, interest)
+            walk_tar(chunks, scan)
         chunks.drain()
     except (zlib.error, EOFError, OSError) as exc:
         raise MllintError(f"{where}: cannot read the {compression} stream: {exc}") from None
@@ -593,22 +630,27 @@ def _walk(chunks: _Chunks, scan: LayerScan, first: bytes, reader: _HashingReader
     reader.drain()
 
 
-# --- an uncompressed layer in a regular file: headers by position, contents never copied --------
+# --- a blob in a regular file: an uncompressed tar is walked by position and hashed apart -------
+
+READ_AHEAD = 64 << 10
+HASH_PIECE = 4 << 20  # few GIL round trips per layer: the walk holds the GIL meanwhile
+
 
 class _PreadChunks:
     """``_Chunks`` over a window of a file: take reads just what is asked for (headers and the
     few small files) with pread, skip just moves the position (a seek past the contents)."""
 
-    __slots__ = ("fd", "pos", "end", "count", "buf", "buf_at")
+    __slots__ = ("fd", "pos", "end", "buf", "buf_at")
 
     def __init__(self, fd: int, start: int, end: int):
         self.fd, self.pos, self.end = fd, start, end
-        self.count = end - start
         self.buf, self.buf_at = b"", start  # a small read-ahead: headers of small files are close
 
     def take(self, n: int) -> bytes:
         pos = self.pos
-        stop = min(pos + n, self.end)
+        stop = pos + n
+        if stop > self.end:
+            stop = self.end
         self.pos = stop
         off = pos - self.buf_at
         if 0 <= off and stop - self.buf_at <= len(self.buf):
@@ -621,62 +663,58 @@ class _PreadChunks:
 
     def skip(self, n: int) -> int:
         pos = self.pos
-        self.pos = min(pos + n, self.end)
-        return self.pos - pos
+        stop = pos + n
+        if stop > self.end:
+            stop = self.end
+        self.pos = stop
+        return stop - pos
 
-    def drain(self) -> None:
-        self.pos = self.end
+
+def walks_by_position(path: str, offset: int, size: int) -> bool:
+    """Whether the blob at ``offset`` is an uncompressed tar for walk_window and hash_window;
+    anything else (compressed, tiny, or no pread on this system) goes to scan_file_window."""
+    if size < 1024 or not hasattr(os, "pread"):
+        return False
+    with open(path, "rb", buffering=0) as fh:
+        head = os.pread(fh.fileno(), 4, offset)
+    return head[:2] != b"\x1f\x8b" and head[:4] != b"\x28\xb5\x2f\xfd"
 
 
-READ_AHEAD = 64 << 10
-HASH_PIECE = 4 << 20
+def walk_window(path: str, offset: int, size: int, where: str = "layer") -> LayerScan:
+    """Walk an uncompressed tar that is ``size`` bytes at ``offset`` of a file by its headers,
+    seeking past contents. Its digest is left empty: hash_window reads the bytes."""
+    scan = LayerScan("", size, None, size, "none")
+    with open(path, "rb", buffering=0) as fh:
+        try:
+            walk_tar(_PreadChunks(fh.fileno(), offset, offset + size), scan)
+        except MllintError as exc:
+            raise MllintError(f"{where}: {exc.message}") from None
+    return scan
+
+
+def hash_window(path: str, offset: int, size: int, stop: threading.Event | None = None) -> str | None:
+    """The digest ("sha256:...") of ``size`` bytes at ``offset`` of a file, read piece by piece
+    into one buffer; each read and each update releases the GIL, so threads hash windows in
+    parallel. None when ``stop`` is set first."""
+    sha = hashlib.sha256()
+    view = memoryview(bytearray(min(HASH_PIECE, size)))
+    with open(path, "rb", buffering=0) as fh:
+        fh.seek(offset)
+        left = size
+        while left:
+            if stop is not None and stop.is_set():
+                return None
+            n = fh.readinto(view[:left])
+            if not n:
+                raise OSError(f"unexpected end of file ({left} bytes short)")
+            sha.update(view[:n])
+            left -= n
+    return "sha256:" + sha.hexdigest()
 
 
 def scan_file_window(path: str, offset: int, size: int, *, want_uncompressed_digest: bool = False,
-                     where: str = "layer", verify: bool = True) -> LayerScan:
-    """Walk a blob that is a window of a regular file. An uncompressed tar is walked by its
-    headers (pread, seeking past contents) while a helper thread hashes the window; a
-    compressed blob is streamed as usual."""
-    if not hasattr(os, "preadv"):  # not on Windows: stream it
-        with open(path, "rb") as fh:
-            fh.seek(offset)
-            return scan_blob(fh, limit=size, want_uncompressed_digest=want_uncompressed_digest, where=where)
-    with open(path, "rb", buffering=0) as fh:
-        head = os.pread(fh.fileno(), min(4, size), offset)
-        if size < 1024 or head[:2] == b"\x1f\x8b" or head[:4] == b"\x28\xb5\x2f\xfd":
-            fh.seek(offset)
-            return scan_blob(fh, limit=size, want_uncompressed_digest=want_uncompressed_digest, where=where)
-        sha = hashlib.sha256()
-        failed: list[BaseException] = []
-
-        def hash_all() -> None:
-            try:
-                with open(path, "rb", buffering=0) as hf:
-                    buf = bytearray(HASH_PIECE)
-                    view = memoryview(buf)
-                    pos, end = offset, offset + size
-                    while pos < end:
-                        n = os.preadv(hf.fileno(), [view[: min(HASH_PIECE, end - pos)]], pos)
-                        if n <= 0:
-                            raise OSError("unexpected end of file")
-                        sha.update(view[:n])
-                        pos += n
-            except BaseException as exc:  # reported by the walking thread
-                failed.append(exc)
-
-        hasher = threading.Thread(target=hash_all if verify else lambda: None, daemon=True)
-        hasher.start()
-        chunks = _PreadChunks(fh.fileno(), offset, offset + size)
-        scan = LayerScan("", size, None, size, "none")
-        try:
-            walk_tar(chunks, scan, interest)
-        except MllintError as exc:
-            raise MllintError(f"{where}: {exc.message}") from None
-        finally:
-            hasher.join()
-        if failed:
-            raise MllintError(f"{where}: cannot read: {failed[0]}")
-        scan.digest = "sha256:" + sha.hexdigest() if verify else ""  # "": not hashed, not compared
-        if want_uncompressed_digest:
-            scan.uncompressed_digest = scan.digest
-        return scan
+                     where: str = "layer") -> LayerScan:
+    """scan_blob over ``size`` bytes at ``offset`` of a file (a compressed blob, mostly)."""
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        return scan_blob(fh, limit=size, want_uncompressed_digest=want_uncompressed_digest, where=where)
