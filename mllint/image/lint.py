@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import gc
 import re
-from dataclasses import replace
 from pathlib import Path
 
 from ..engine import Suppressions, finish, instruction_suppressions
 from ..findings import Finding
 from ..lint import Linter, Options
 from ..model import Dockerfile, Instruction
+from ..record import replace
 from ..report import Report, is_failing
 from ..rules import all_rules
 from .checks import run_image_checks

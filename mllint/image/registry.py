@@ -16,9 +16,9 @@ import re
 import ssl
 import threading
 import urllib.parse
-from dataclasses import dataclass, field
 
 from ..errors import MllintError
+from ..record import field, record
 from .sources import (
     INDEX_TYPES,
     JSON_MAX,
@@ -41,7 +41,7 @@ _STATUS_WORDS = {401: "not authorized; `docker login` first", 403: "access denie
                  404: "not found in the registry", 429: "rate limited by the registry (HTTP 429), even after retries"}
 
 
-@dataclass
+@record
 class Ref:
     registry: str  # host[:port] to connect to
     auth_host: str  # the name credentials are stored under
@@ -97,7 +97,7 @@ def _credentials(auth_host: str) -> tuple[str, str] | None:
     return None
 
 
-@dataclass
+@record
 class Client:
     ref: Ref
     insecure: bool

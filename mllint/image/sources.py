@@ -17,10 +17,10 @@ import tarfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import MllintError
+from ..record import record
 from .walk import (
     _MAX_UNCOMPRESSED,
     CHUNK,
@@ -47,14 +47,14 @@ MANIFEST_TYPES = ("application/vnd.oci.image.manifest.v1+json",
 JSON_MAX = 8 << 20  # manifests, indexes and configs larger than this are not images
 
 
-@dataclass
+@record
 class Blob:
     digest: str | None  # what the bytes must hash to; None: unknown
     size: int | None  # how many bytes; None: unknown
     uncompressed: bool = False  # digest is of the uncompressed tar (a diff_id)
 
 
-@dataclass
+@record
 class Window:
     """A blob that is ``size`` bytes at ``offset`` of a regular file."""
 
@@ -63,7 +63,7 @@ class Window:
     size: int
 
 
-@dataclass
+@record
 class Image:
     reference: str  # as the user named it
     config: dict

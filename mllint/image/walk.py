@@ -21,9 +21,9 @@ import re
 import threading
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from ..errors import MllintError
+from ..record import field, record
 
 TYPE_CHECKING = False  # typing costs ~8 ms to import; only type checkers need these names
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class DecompressionLimit(MllintError):
 FILE, DIR, SYMLINK, HARDLINK, OTHER, WHITEOUT, OPAQUE = "f", "d", "l", "h", "o", "w", "q"
 
 
-@dataclass
+@record
 class LayerScan:
     digest: str  # sha256 of the blob as stored ("sha256:...")
     size: int  # blob bytes as stored
