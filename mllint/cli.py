@@ -96,7 +96,7 @@ def _rule_selection(parser: argparse.ArgumentParser) -> None:
                         help="Use this .mllint.yaml or pyproject.toml instead of searching upward.")
 
 
-def _outputs_options(parser: argparse.ArgumentParser, fmt_help: str) -> None:
+def _report_options(parser: argparse.ArgumentParser, fmt_help: str) -> None:
     parser.add_argument("--format", dest="fmt", action="append", default=[], metavar="FORMAT[:FILE]", help=fmt_help)
     parser.add_argument("--output", "-o", type=Path, metavar="FILE",
                         help="Write the report of the --format without FILE to FILE instead of standard output.")
@@ -123,8 +123,8 @@ class _Formatter(argparse.HelpFormatter):
 
 def _check_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    _outputs_options(parser, f"Output format ({'|'.join(REPORT_FORMATS)}) [default: text]; repeat for several, "
-                             "e.g. --format sarif:mllint.sarif --format text (at most one without FILE).")
+    _report_options(parser, f"Output format ({'|'.join(REPORT_FORMATS)}) [default: text]; repeat for several, "
+                            "e.g. --format sarif:mllint.sarif --format text (at most one without FILE).")
     parser.add_argument("--write-baseline", type=Path, metavar="FILE",
                         help="Record every current finding in this baseline file and exit 0 (2 on input errors).")
     _rule_selection(parser)
@@ -173,7 +173,7 @@ def _image_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--insecure-registry", dest="insecure", action="append", default=[], metavar="HOST",
                         help="Do not verify TLS for this registry host[:port], and use plain http when it does not "
                              "speak TLS (repeatable; every other host is verified).")
-    _outputs_options(parser, f"Output format ({'|'.join(REPORT_FORMATS)}) [default: text]; repeatable as for check.")
+    _report_options(parser, f"Output format ({'|'.join(REPORT_FORMATS)}) [default: text]; repeatable as for check.")
     _rule_selection(parser)
     parser.add_argument("--facts", dest="show_facts", action="store_true",
                         help="Print the image facts (layers, packages, CUDA) to stderr.")
