@@ -61,7 +61,7 @@ class Target:
     dev_tools_os: tuple[str, ...] = ()
     target_drivers: tuple[str, ...] = ()  # the fleet the image runs on (--driver, config target.drivers)
     target_gpus: tuple[str, ...] = ()  # (--gpu, config target.gpus)
-    # Values derived from this model by the checks, computed once per target (see checks/_common.py).
+    # Values derived from this model by the checks, computed once per target (see once()).
     memo: dict = field(default_factory=dict, compare=False, repr=False)
     pins: object | None = None  # mllint.pins.Pins from --pin-from: pinning checks attach pin edits
     digests: Mapping[str, str] = field(default_factory=dict)  # --pin-digests: base image ref -> sha256 digest
@@ -75,6 +75,12 @@ class Target:
 
     def workdir(self, ins: Instruction) -> str:
         return self.workdirs.get(ins.span.line, "/")
+
+    def once(self, key, compute):
+        """``compute(self)``, computed once per target: several checks read the same derived values."""
+        if key not in self.memo:
+            self.memo[key] = compute(self)
+        return self.memo[key]
 
 
 def display_path(path: Path) -> str:

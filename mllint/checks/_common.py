@@ -70,10 +70,7 @@ class Copy:
 
 def copies(t: Target, shipped_only: bool = True) -> tuple[Copy, ...]:
     """COPY/ADD instructions of the shipped stages (or of every stage in use), computed once."""
-    key = ("copies", shipped_only)
-    if key not in t.memo:
-        t.memo[key] = tuple(_copies(t, shipped_only))
-    return t.memo[key]
+    return t.once(("copies", shipped_only), lambda t: tuple(_copies(t, shipped_only)))
 
 
 def _copies(t: Target, shipped_only: bool) -> Iterator[Copy]:

@@ -366,21 +366,13 @@ def _named_by_dockerfile(t: Target, pattern: str) -> bool:
 def _copied_sources(t: Target) -> tuple[tuple[str, list[str]], ...]:
     """Every COPY/ADD source of the stages in use, expanded, with its path parts (computed once:
     each ML205-ML207 fix checks some 20 patterns against them)."""
-    if "copied_sources" not in t.memo:
-        found = []
-        for cp in copies(t, shipped_only=False):
-            for word in cp.sources:
-                src = expanded(word, cp.ins).lstrip("/").rstrip("/")
-                if src not in ("", "."):
-                    found.append((src, src.split("/")))
-        t.memo["copied_sources"] = tuple(found)
-    return t.memo["copied_sources"]
+    return t.once("copied_sources", lambda t: tuple(
+        (src, src.split("/")) for cp in copies(t, shipped_only=False) for word in cp.sources
+        if (src := expanded(word, cp.ins).strip("/")) not in ("", ".")))
 
 
 def _run_texts(t: Target) -> list[str]:
-    if "run_texts" not in t.memo:
-        t.memo["run_texts"] = [ins.text for ins in t.dockerfile.instructions if ins.keyword == "RUN"]
-    return t.memo["run_texts"]
+    return t.once("run_texts", lambda t: [ins.text for ins in t.dockerfile.instructions if ins.keyword == "RUN"])
 
 
 def _uses_git_metadata(t: Target) -> bool:

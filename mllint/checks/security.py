@@ -61,12 +61,10 @@ def _shape(value: str, name: str = "") -> tuple[str, str] | None:
 
 def _declarations(t: Target, everywhere: bool = False) -> tuple[tuple[Instruction, str, Span, object], ...]:
     """ARG/ENV declarations of the stages in use (or all), computed once: three checks read them."""
-    key = ("declarations", everywhere)
-    if key not in t.memo:
-        t.memo[key] = tuple((ins, name, name_span, word) for ins in t.dockerfile.instructions
-                            if ins.keyword in ("ARG", "ENV") and (everywhere or t.in_use(ins))
-                            for name, name_span, word in assignments(ins))
-    return t.memo[key]
+    return t.once(("declarations", everywhere), lambda t: tuple(
+        (ins, name, name_span, word) for ins in t.dockerfile.instructions
+        if ins.keyword in ("ARG", "ENV") and (everywhere or t.in_use(ins))
+        for name, name_span, word in assignments(ins)))
 
 
 def _arg_env_hits(t: Target, everywhere: bool = False):
